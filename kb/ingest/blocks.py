@@ -1,0 +1,99 @@
+"""Split a document into typed line blocks: headings, list items, table rows and paragraphs.
+
+Converted policies mix markdown (`#` headings, `-` and `1.` lists, `**bold**`), tab-separated
+table rows whose cells may hold HTML, bold-only lines and "Label:" lines used as headings.
+Every block keeps its line number and the column where its content starts.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .markup import clean
+
+_MD_HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_BOLD_LINE = re.compile(r"^\s*(?:\*{2,3}|<b>)(?P<body>[^*<>]+?)(?:\*{2,3}|</b>)\s*$", re.I)
+_LABEL_LINE = re.compile(r"^\s*(?P<body>[A-Z][A-Za-z0-9 ,()/&'’-]{1,60}):\s*$")
+_ITEM = re.compile(
+    r"^(?P<indent>[ ]*)"
+    r"(?:(?P<bullet>[-*+•▪◦])\s+)?"
+    r"(?P<enum>\(?(?P<label>[IVXLC]{1,6}|[A-Za-z]|\d{1,3})[.)])?"
+    r"(?(enum)\s+|)"
+    r"(?P<body>\S.*)$"
+)
+_CONNECTIVE = re.compile(r"^(?:or|and|and/or)$", re.I)
+BOLD_HEADING_LEVEL = 7  # bold-only and "Label:" lines sit below every markdown level
+
+
+@dataclass
+class Cell:
+    start: int
+    end: int
+    raw: str
+
+    @property
+    def text(self) -> str:
+        return clean(self.raw)
+
+
+@dataclass
+class Block:
+    kind: str  # "heading", "item", "row" or "para"
+    line: int
+    raw: str
+    start: int  # column where the content begins, after any list marker
+    level: int = 0  # heading level
+    indent: int = 0
+    bullet: str | None = None
+    label: str | None = None  # enumerator as written, without punctuation: "IV", "B", "12"
+    cells: list[Cell] = field(default_factory=list)
+
+    @property
+    def body(self) -> str:
+        return self.raw[self.start :].rstrip()
+
+    @property
+    def text(self) -> str:
+        return clean(self.body)
+
+    @property
+    def is_connective(self) -> bool:
+        """A paragraph that only says OR / AND between two lists."""
+        return self.kind == "para" and bool(_CONNECTIVE.match(self.text))
+
+
+def _cells(raw: str) -> list[Cell]:
+    cells, start = [], 0
+    for part in raw.split("\t"):
+        cells.append(Cell(start, start + len(part), part))
+        start += len(part) + 1
+    return cells
+
+
+def split_blocks(lines: list[str]) -> list[Block]:
+    """One block per non-blank line, in order. Blank lines are dropped (blocks keep line numbers)."""
+    blocks: list[Block] = []
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        stripped = raw.rstrip()
+        in_table = bool(blocks) and blocks[-1].kind == "row" and blocks[-1].line >= number - 4
+        if "\t" in stripped.strip("\t ") or ("\t" in raw and in_table) or stripped.startswith("\t"):
+            blocks.append(Block("row", number, raw, 0, cells=_cells(raw)))
+            continue
+        heading = _MD_HEADING.match(stripped)
+        if heading:
+            blocks.append(Block("heading", number, raw, heading.start(2), level=len(heading.group(1))))
+            continue
+        bold = _BOLD_LINE.match(stripped) or _LABEL_LINE.match(stripped)
+        words = len(bold.group("body").split()) if bold else 0
+        if bold and words <= (12 if bold.re is _BOLD_LINE else 5) and not _CONNECTIVE.match(bold.group("body").strip()):
+            blocks.append(Block("heading", number, raw, bold.start("body"), level=BOLD_HEADING_LEVEL))
+            continue
+        item = _ITEM.match(raw)
+        if item and (item.group("bullet") or item.group("enum")):
+            blocks.append(Block("item", number, raw, item.start("body"), indent=len(item.group("indent")),
+                                bullet=item.group("bullet"), label=item.group("label")))
+            continue
+        blocks.append(Block("para", number, raw, len(raw) - len(raw.lstrip())))
+    return blocks

@@ -1,0 +1,78 @@
+"""A policy document as text with line numbers, and the provenance every record carries."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class DocumentError(Exception):
+    """A document that cannot be read as a policy at all, with the file and line to look at."""
+
+    def __init__(self, source: str, line: int, message: str):
+        super().__init__(f"{source}:{line}: {message}")
+        self.source, self.line, self.message = source, line, message
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where a fact came from: 1-based line range and 0-based character offsets into the text."""
+
+    line_start: int
+    line_end: int
+    char_start: int
+    char_end: int
+
+    def union(self, other: "Span") -> "Span":
+        return Span(
+            min(self.line_start, other.line_start),
+            max(self.line_end, other.line_end),
+            min(self.char_start, other.char_start),
+            max(self.char_end, other.char_end),
+        )
+
+
+class Document:
+    """Decoded text of one file, with the offset where each line starts."""
+
+    def __init__(self, source: str, text: str, sha256: str):
+        self.source = source
+        self.text = text
+        self.sha256 = sha256
+        self.lines = text.split("\n")
+        self._offsets = []
+        offset = 0
+        for line in self.lines:
+            self._offsets.append(offset)
+            offset += len(line) + 1
+
+    @classmethod
+    def load(cls, path: Path, source: str | None = None) -> "Document":
+        source = source or str(path)
+        data = path.read_bytes()
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise DocumentError(source, line, f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+                                ) from None
+        text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+        if not text.strip():
+            raise DocumentError(source, 1, f"empty document ({len(data)} bytes, no text)")
+        return cls(source, text, hashlib.sha256(data).hexdigest())
+
+    def line(self, number: int) -> str:
+        return self.lines[number - 1]
+
+    def offset(self, line: int, column: int = 0) -> int:
+        return self._offsets[line - 1] + column
+
+    def span(self, line: int, col_start: int, col_end: int, end_line: int | None = None) -> Span:
+        end_line = end_line or line
+        return Span(line, end_line, self.offset(line, col_start), self.offset(end_line, col_end))
+
+    def line_span(self, first: int, last: int) -> Span:
+        return self.span(first, 0, len(self.line(last)), end_line=last)
+
+    def slice(self, span: Span) -> str:
+        return self.text[span.char_start : span.char_end]

@@ -1,0 +1,190 @@
+"""The reference list: numbered or bulleted entries in Vancouver/AMA style, split into fields.
+
+An entry runs on over following lines (a URL on its own line, a journal after a blank line)
+until the next entry or heading. Fields come from the shape of the citation: authors up to
+the first ". ", the journal in italics or just before the date, then year;volume(issue):pages.
+"""
+from __future__ import annotations
+
+import re
+
+from .context import Context
+from .dates import parse_date
+from .markup import clean
+from .records import Reference
+
+_NAME = r"(?:[A-Za-z\u00C0-\u024F][\w'’\-\u00C0-\u024F]*\s){1,3}[A-Z]{1,4}\b"
+_AUTHORS = re.compile(rf"^(?P<authors>{_NAME}(?:,\s*{_NAME})*(?:,?\s*et\.? al)?)\.\s+")
+_CORPORATE = re.compile(r"^(?P<authors>[^.]{3,120}?)\.\s+")
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?(?:\s*-\s*(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?)?"
+_DATE_VOL = re.compile(
+    rf"^(?:(?P<month>{_MONTH})\s+)?(?:\d{{1,2}}\s+)?(?P<year>(?:19|20)\d{{2}})"
+    r"(?:\s*;\s*(?P<volume>[^():;]*?))?\s*(?:\((?P<issue>[^)]*)\))?"
+    r"\s*(?::\s*(?P<pages>[^;]+?(?:;\s*discussion\s+[^;]+?)?))?\s*\.?\s*$"
+)
+_JOURNAL_THEN_DATE = re.compile(r"(?:^|\.\s+)(?P<journal>[A-Z][^.]{1,90}?)\.?\s+(?P<rest>(?:" + _MONTH + r"\s+)?"
+                                r"(?:\d{1,2}\s+)?(?:19|20)\d{2}\s*[;(:].*)$")
+_ITALIC = re.compile(r"(?<!\*)\*(?!\*)(?P<body>[^*]+?)\*(?!\*)")
+_PMID = re.compile(r"\bPMID\b\s*:?\s*(?P<rest>[^\n]*)$")
+_DOI = re.compile(r"\b(?:doi:?\s*|https?://(?:dx\.)?doi\.org/)(?P<doi>10\.\d{4,9}/[^\s\]\)>]+)", re.I)
+_URL = re.compile(r"\((?P<md>https?://[^)\s]+)\)|<(?P<angle>https?://[^>\s]+)>|(?P<bare>https?://[^\s\]\)>]+)")
+_ACCESSED = re.compile(r"\b(?:accessed|\[cited)\s+(?P<date>[^.\]]+)", re.I)
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+_VERSION_YEAR = re.compile(r"\bVersion\s+\d+\.(?P<year>(?:19|20)\d{2})\b", re.I)
+_ABBREVIATIONS = ("No", "Vol", "al", "vs", "Inc", "Ltd", "Dr", "St", "e.g", "i.e")
+_ITEM_START = re.compile(r"^\s*(?:(?P<number>\d{1,4})\.|[-*•▪])\s+")
+
+
+def _first_sentence(text: str) -> tuple[str, str]:
+    for match in re.finditer(r"[.?!]\s+", text):
+        before = text[: match.start()]
+        if before.split()[-1:] and before.split()[-1].rstrip(".") in _ABBREVIATIONS:
+            continue
+        return before.strip(), text[match.end():]
+    return text.strip(" ."), ""
+
+
+def parse_reference(raw: str) -> dict:
+    """Fields of one reference string (raw markdown); missing fields are left out."""
+    fields: dict = {}
+    text = raw.strip()
+    pmid = _PMID.search(text)
+    if pmid:
+        rest = pmid.group("rest").strip()
+        fields["pmid_raw"] = rest
+        number = re.match(r"(\d{1,9})\b", rest)
+        if number:
+            fields["pmid"] = number.group(1)
+        text = text[: pmid.start()].rstrip()
+    doi = _DOI.search(text)
+    if doi:
+        fields["doi"] = doi.group("doi").rstrip(".")
+    url = _URL.search(text)
+    if url:
+        fields["url"] = clean(next(g for g in url.groups() if g))
+    accessed = _ACCESSED.search(clean(text))
+    if accessed:
+        fields["accessed"] = parse_date(accessed.group("date")) or accessed.group("date").strip()
+    plain_urlless = re.sub(r"\[[^\]]*\]\([^)]*\)|<https?://[^>]*>|https?://\S+", "", text)
+
+    head = plain_urlless.strip()
+    authors = _AUTHORS.match(head)
+    if authors:
+        fields["authors"] = clean(authors.group("authors"))
+    else:
+        authors = _CORPORATE.match(head)
+        if authors:
+            fields["authors"] = clean(authors.group("authors"))
+            fields["corporate_author"] = True
+    if "authors" in fields:
+        first = re.split(r",\s*", fields["authors"])[0]
+        fields["first_author"] = first if fields.get("corporate_author") else re.sub(r"\s+[A-Z]{1,4}$", "", first)
+    body_raw = head[authors.end():] if authors else head
+
+    italic = _ITALIC.search(body_raw)
+    if italic:
+        after = clean(body_raw[italic.end():]).lstrip(". ")
+        date = _DATE_VOL.match(after)
+        if date:
+            fields["journal"] = clean(italic.group("body")).rstrip(". ")
+            title = clean(body_raw[: italic.start()]).strip(" .")
+            if title:
+                fields["title"] = title
+            _take_date(fields, date)
+        elif not re.sub(r"\([^)]*\)", "", clean(body_raw[: italic.start()])).strip(" ."):
+            fields["title"] = clean(italic.group("body")).rstrip(". ")
+    if "year" not in fields:
+        body = clean(body_raw)
+        match = _JOURNAL_THEN_DATE.search(body)
+        date = _DATE_VOL.match(match.group("rest")) if match else None
+        if match and date:
+            fields["journal"] = match.group("journal").strip()
+            title = body[: match.start()].strip(" .")
+            if title and "title" not in fields:
+                fields["title"] = title
+            _take_date(fields, date)
+        else:
+            if "title" not in fields:
+                title, _rest = _first_sentence(re.sub(r"^(?:\([^)]*\)\.?\s*)+", "", body))
+                if title and not _YEAR.fullmatch(title):
+                    fields["title"] = title
+            version = _VERSION_YEAR.search(body)
+            years = _YEAR.findall(re.sub(r"\[cited[^\]]*\]|Accessed .*", "", body))
+            if version:
+                fields["year"] = int(version.group("year"))
+            elif years:
+                fields["year"] = int(years[-1])
+    return fields
+
+
+def _take_date(fields: dict, date: re.Match) -> None:
+    fields["year"] = int(date.group("year"))
+    for key in ("month", "volume", "issue", "pages"):
+        value = (date.group(key) or "").strip()
+        if value:
+            fields[key] = value
+
+
+def extract_references(ctx: Context) -> list[Reference]:
+    references: list[Reference] = []
+    for run in ctx.runs("references"):
+        entries: list[list] = []  # [first block, [blocks]]
+        for block in run:
+            start = _ITEM_START.match(block.raw) if block.kind in ("item", "para") else None
+            if start:
+                entries.append([block, [block]])
+                continue
+            if not entries:
+                ctx.report("warning", "reference-text-unparsed", block.line,
+                           f"text before the first entry of the reference list: {block.text[:80]!r}")
+                continue
+            last = entries[-1][1][-1]
+            joined = " ".join(b.raw for b in entries[-1][1])
+            if block.line == last.line + 1 or "year" not in parse_reference(joined):
+                entries[-1][1].append(block)  # the entry runs on (a URL, or a journal after a blank line)
+            else:
+                ctx.report("warning", "reference-text-unparsed", block.line,
+                           f"text in the reference list that is not an entry: {block.text[:80]!r}")
+        for first, blocks in entries:
+            start = _ITEM_START.match(first.raw)
+            raw = " ".join([first.raw[start.end():].strip()] + [b.raw.strip() for b in blocks[1:]])
+            span = ctx.doc.span(first.line, start.end(), len(blocks[-1].raw.rstrip()), end_line=blocks[-1].line)
+            number = int(start.group("number")) if start.group("number") else None
+            reference = Reference(len(references) + 1, raw, span, ctx.section(first).number, number=number,
+                                  **parse_reference(raw))
+            references.append(reference)
+            if reference.year is None:
+                ctx.report("info", "reference-without-year", first.line,
+                           f"reference {number or reference.position} gives no publication year: {raw[:80]!r}")
+    _infer_numbers(ctx, references)
+    _check_numbers(ctx, references)
+    return references
+
+
+def _infer_numbers(ctx: Context, references: list[Reference]) -> None:
+    """Unnumbered entries before a numbered run that continues their count get numbers by position."""
+    leading = 0
+    while leading < len(references) and references[leading].number is None:
+        leading += 1
+    if 0 < leading < len(references) and references[leading].number == leading + 1:
+        for ref in references[:leading]:
+            ref.number, ref.number_inferred = ref.position, True
+        ctx.report("info", "reference-number-inferred", references[0].span.line_start,
+                   f"references 1-{leading} are bullets, numbered by position because the list continues at "
+                   f"{leading + 1}")
+
+
+def _check_numbers(ctx: Context, references: list[Reference]) -> None:
+    first_line: dict[int, int] = {}
+    previous = None
+    for ref in references:
+        if ref.number is None:
+            continue
+        if ref.number in first_line:
+            ctx.report("warning", "reference-number-duplicate", ref.span.line_start,
+                       f"reference number {ref.number} is used twice (first at line {first_line[ref.number]})")
+        elif previous is not None and ref.number != previous + 1:
+            ctx.report("warning", "reference-number-gap", ref.span.line_start,
+                       f"reference numbers jump from {previous} to {ref.number}")
+        first_line.setdefault(ref.number, ref.span.line_start)
+        previous = ref.number

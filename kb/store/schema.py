@@ -1,0 +1,80 @@
+"""The knowledge base's tables: columns and types, keys, indexes and full-text search.
+
+Column descriptions for reviewers live in metadata.yml; tests check the two agree.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SPAN = "line_start:int line_end:int char_start:int char_end:int"
+
+
+@dataclass(frozen=True)
+class Table:
+    pk: str | tuple[str, ...]
+    columns: str  # "name:type ..." with type one of int, float, str
+    foreign_keys: list[tuple[str, str]] = field(default_factory=list)
+    indexes: list[str] = field(default_factory=list)
+    fts: list[str] = field(default_factory=list)
+
+    @property
+    def column_types(self) -> dict[str, type]:
+        types = {"int": int, "float": float, "str": str}
+        return {name: types[kind] for name, kind in (c.split(":") for c in self.columns.split())}
+
+
+TABLES: dict[str, Table] = {
+    "guideline_bodies": Table("id", "id:str name:str"),
+    "policies": Table("id", "id:str title:str number:str bcbsa_reference:str issuer:str issuer_evidence:str "
+                            "issuer_line:int issuer_note:str file:str original_name:str sha256:str n_lines:int "
+                            "text:str title_line:int", indexes=["issuer"]),
+    "lines": Table(("policy_id", "n"), "policy_id:str n:int text:str", [("policy_id", "policies")]),
+    "policy_fields": Table("id", "id:str policy_id:str label:str value:str date:str context:str " + SPAN,
+                           [("policy_id", "policies")], ["label"]),
+    "sections": Table("id", "id:str policy_id:str number:int parent_id:str level:int heading:str path:str "
+                            "kind:str " + SPAN, [("policy_id", "policies"), ("parent_id", "sections")], ["kind"]),
+    "statements": Table("id", "id:str policy_id:str section_id:str ordinal:int label:str indication:str status:str "
+                              "status_text:str logic:str line_of_business:str lead_in:str text:str " + SPAN,
+                        [("policy_id", "policies"), ("section_id", "sections")], ["status", "indication"],
+                        ["text", "indication", "lead_in"]),
+    "criteria": Table("id", "id:str statement_id:str policy_id:str ordinal:int label:str parent_id:str kind:str "
+                            "text:str connective:str logic:str " + SPAN,
+                      [("statement_id", "statements"), ("policy_id", "policies"), ("parent_id", "criteria")],
+                      fts=["text"]),
+    "thresholds": Table("id", "id:str criterion_id:str subject:str comparator:str comparator_text:str "
+                              "value:float unit:str", [("criterion_id", "criteria")]),
+    "codes": Table("id", "id:str policy_id:str section_id:str system:str code:str description:str status:str "
+                         "status_text:str " + SPAN, [("policy_id", "policies"), ("section_id", "sections")],
+                   ["code", "status"]),
+    "statement_codes": Table(("statement_id", "code"), "statement_id:str code:str",
+                             [("statement_id", "statements")], ["code"]),
+    "code_notes": Table("id", "id:str policy_id:str system:str note:str status:str " + SPAN,
+                        [("policy_id", "policies")]),
+    "policy_references": Table(
+        "id", "id:str policy_id:str section_id:str position:int number:int number_inferred:int authors:str "
+              "first_author:str corporate_author:int title:str journal:str year:int month:str volume:str "
+              "issue:str pages:str pmid:str pmid_raw:str doi:str url:str accessed:str raw:str " + SPAN,
+        [("policy_id", "policies"), ("section_id", "sections")], ["pmid", "first_author", "year", "number"],
+        ["title", "authors", "journal", "raw"]),
+    "citations": Table("id", "id:str policy_id:str section_id:str marker:str numbers:str sentence:str " + SPAN,
+                       [("policy_id", "policies"), ("section_id", "sections")], fts=["sentence"]),
+    "citation_targets": Table(("citation_id", "number"), "citation_id:str number:int reference_id:str",
+                              [("citation_id", "citations"), ("reference_id", "policy_references")],
+                              ["reference_id"]),
+    "statement_evidence": Table(("statement_id", "citation_id"), "statement_id:str citation_id:str sites:str",
+                                [("statement_id", "statements"), ("citation_id", "citations")], ["citation_id"]),
+    "registered_trials": Table("id", "id:str policy_id:str section_id:str nct_id:str title:str "
+                                     "planned_enrollment:int completion_date:str completion_date_text:str "
+                                     "group_label:str note:str source:str " + SPAN,
+                               [("policy_id", "policies"), ("section_id", "sections")], ["nct_id"]),
+    "guideline_mentions": Table("id", "id:str policy_id:str section_id:str body:str kind:str topic:str version:str "
+                                      "year:int source:str reference_id:str text:str " + SPAN,
+                                [("policy_id", "policies"), ("section_id", "sections"), ("body", "guideline_bodies"),
+                                 ("reference_id", "policy_references")], ["body"]),
+    "policy_history": Table("id", "id:str policy_id:str date:str date_text:str text:str " + SPAN,
+                            [("policy_id", "policies")], ["date"]),
+    "related_policies": Table("id", "id:str policy_id:str relation:str number:str title:str category:str " + SPAN,
+                              [("policy_id", "policies")]),
+    "devices": Table("id", "id:str policy_id:str name:str manufacturer:str " + SPAN, [("policy_id", "policies")]),
+    "problems": Table("id", "id:int file:str line:int severity:str code:str message:str", indexes=["severity"]),
+}
