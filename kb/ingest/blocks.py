@@ -17,7 +17,7 @@ _LABEL_LINE = re.compile(r"^\s*(?P<body>[A-Z][A-Za-z0-9 ,()/&'’-]{1,60}):\s*$"
 _ITEM = re.compile(
     r"^(?P<indent>[ ]*)"
     r"(?:(?P<bullet>[-*+•▪◦])\s+)?"
-    r"(?P<enum>\(?(?P<label>[IVXLC]{1,6}|[A-Za-z]|\d{1,3})[.)])?"
+    r"(?P<enum>\(?(?P<label>[IVXLC]{1,6}|[ivxlc]{1,6}|[A-Za-z]|\d{1,3})[.)])?"
     r"(?(enum)\s+|)"
     r"(?P<body>\S.*)$"
 )
@@ -62,9 +62,17 @@ class Block:
         return self.kind == "para" and bool(_CONNECTIVE.match(self.text))
 
 
-def _cells(raw: str) -> list[Cell]:
+_PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_PIPE_RULE = re.compile(r"^\s*\|(?:\s*:?-{3,}:?\s*\|)+\s*$")
+
+
+def _cells(raw: str, separator: str = "\t") -> list[Cell]:
     cells, start = [], 0
-    for part in raw.split("\t"):
+    parts = raw.split(separator)
+    if separator == "|":  # "| a | b |": the text outside the outer pipes is not a cell
+        start = len(parts[0]) + 1
+        parts = parts[1:-1]
+    for part in parts:
         cells.append(Cell(start, start + len(part), part))
         start += len(part) + 1
     return cells
@@ -77,6 +85,11 @@ def split_blocks(lines: list[str]) -> list[Block]:
         if not raw.strip():
             continue
         stripped = raw.rstrip()
+        if _PIPE_RULE.match(stripped):
+            continue  # the |---|---| line under a markdown table header
+        if _PIPE_ROW.match(stripped):
+            blocks.append(Block("row", number, raw, 0, cells=_cells(raw, "|")))
+            continue
         in_table = bool(blocks) and blocks[-1].kind == "row" and blocks[-1].line >= number - 4
         if "\t" in stripped.strip("\t ") or ("\t" in raw and in_table) or stripped.startswith("\t"):
             blocks.append(Block("row", number, raw, 0, cells=_cells(raw)))
@@ -95,5 +108,6 @@ def split_blocks(lines: list[str]) -> list[Block]:
             blocks.append(Block("item", number, raw, item.start("body"), indent=len(item.group("indent")),
                                 bullet=item.group("bullet"), label=item.group("label")))
             continue
-        blocks.append(Block("para", number, raw, len(raw) - len(raw.lstrip())))
+        indent = len(raw) - len(raw.lstrip())
+        blocks.append(Block("para", number, raw, indent, indent=indent))
     return blocks

@@ -14,7 +14,7 @@ _FIELD = re.compile(
 )
 _DATE_LABEL = re.compile(r"\b(date|effective|review|revis\w*|origin|updated|approved)\b", re.I)
 _ID_LABELS = {
-    "number": re.compile(r"^(?:medical\s+)?policy(?:\s+(?:number|no\.?|#))?$", re.I),
+    "number": re.compile(r"^(?:(?:medical\s+)?policy(?:\s+(?:number|no\.?|#))?|number|no\.?)$", re.I),
     "bcbsa_reference": re.compile(r"^bcbsa\s+ref(?:erence|\.)?(?:\s+(?:number|policy|no\.?))?$", re.I),
     "replaces": re.compile(r"^replaces$", re.I),
     "other": re.compile(r"^(?:ncd/lcd|fda product codes?)$", re.I),

@@ -118,6 +118,9 @@ def build_outline(units: list[Unit]) -> list[Node]:
         while stack:
             top = stack[-1]
             if top.style == "para":
+                if unit.indent < top.unit.indent:  # an item left of the paragraph is not in its list
+                    stack.pop()
+                    continue
                 break
             if top.style == node.style and (node.style != "bullet" or top.unit.indent == unit.indent):
                 stack.pop()

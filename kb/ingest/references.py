@@ -32,7 +32,7 @@ _ACCESSED = re.compile(r"\b(?:accessed|\[cited)\s+(?P<date>[^.\]]+)", re.I)
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _VERSION_YEAR = re.compile(r"\bVersion\s+\d+\.(?P<year>(?:19|20)\d{2})\b", re.I)
 _ABBREVIATIONS = ("No", "Vol", "al", "vs", "Inc", "Ltd", "Dr", "St", "e.g", "i.e")
-_ITEM_START = re.compile(r"^\s*(?:(?P<number>\d{1,4})\.|[-*•▪])\s+")
+_ITEM_START = re.compile(r"^\s*(?:(?P<number>\d{1,4})[.)]|\[(?P<bracketed>\d{1,4})\]|[-*•▪])\s+")
 
 
 def _first_sentence(text: str) -> tuple[str, str]:
@@ -66,6 +66,7 @@ def parse_reference(raw: str) -> dict:
     if accessed:
         fields["accessed"] = parse_date(accessed.group("date")) or accessed.group("date").strip()
     plain_urlless = re.sub(r"\[[^\]]*\]\([^)]*\)|<https?://[^>]*>|https?://\S+", "", text)
+    plain_urlless = _DOI.sub("", plain_urlless).rstrip(" .")
 
     head = plain_urlless.strip()
     authors = _AUTHORS.match(head)
@@ -149,7 +150,8 @@ def extract_references(ctx: Context) -> list[Reference]:
             start = _ITEM_START.match(first.raw)
             raw = " ".join([first.raw[start.end():].strip()] + [b.raw.strip() for b in blocks[1:]])
             span = ctx.doc.span(first.line, start.end(), len(blocks[-1].raw.rstrip()), end_line=blocks[-1].line)
-            number = int(start.group("number")) if start.group("number") else None
+            written = start.group("number") or start.group("bracketed")
+            number = int(written) if written else None
             reference = Reference(len(references) + 1, raw, span, ctx.section(first).number, number=number,
                                   **parse_reference(raw))
             references.append(reference)

@@ -37,11 +37,14 @@ _COMPARATORS = [
     (r"less than|fewer than|smaller than|below|under|<", "<"),
     (r"greater than|more than|larger than|exceeding|above|over|>", ">"),
 ]
-_UNIT = r"cm|mm|ng/ml|mL/min(?:/| per )m(?:²|2)?|mL/min|%|lesions?|tumou?rs?|nodules?|metastases|years?|months?"
+_UNIT = (r"cm|mm|ng/ml|mL/min(?:/1\.73\s*m(?:²|2)|(?:/| per )m(?:²|2))?|%|lesions?|tumou?rs?|nodules?|metastases|"
+         r"years?|months?")
 _THRESHOLD = re.compile(
     r"(?P<cmp>" + "|".join(p for p, _ in _COMPARATORS) + r")\s*(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>" + _UNIT + r")?",
     re.I,
 )
+_POSTFIX = re.compile(r"(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>" + _UNIT + r")?\s+(?P<cmp>or (?:less|fewer|smaller|below|"
+                      r"under|more|greater|larger|above|over))\b", re.I)
 _SUBJECT_STOP = {"of", "is", "a", "an", "the", "are", "be", "with", "by", "defined", "or", "and", "each"}
 
 
@@ -60,21 +63,29 @@ def indication_of(text: str) -> str | None:
     return min(matches, key=lambda m: m.start("x")).group("x").strip(" ,;.")
 
 
+def _normalise_unit(unit: str | None) -> str | None:
+    if not unit:
+        return None
+    unit = re.sub(r"mL/min/1\.73\s*m(?:²|2)", "mL/min/1.73 m²", unit, flags=re.I)
+    return re.sub(r"mL/min(?:/| per )m(?:²|2)", "mL/min/m²", unit, flags=re.I).replace("ng/ml", "ng/mL")
+
+
 def thresholds_in(text: str) -> list[Threshold]:
-    """Numeric limits in a criterion ("≤ 5 cm", "less than 60 mL/min per m²"), comparators normalised."""
+    """Numeric limits in a criterion ("≤ 5 cm", "less than 60 mL/min per m²", "3 cm or less")."""
+    matches = [(m, next(sym for pattern, sym in _COMPARATORS if re.fullmatch(pattern, m.group("cmp"), re.I)))
+               for m in _THRESHOLD.finditer(text)]
+    matches += [(m, "≤" if re.search(r"less|fewer|smaller|below|under", m.group("cmp"), re.I) else "≥")
+                for m in _POSTFIX.finditer(text)]
     found = []
-    for match in _THRESHOLD.finditer(text):
+    for match, comparator in sorted(matches, key=lambda mc: mc[0].start()):
         cmp_text = match.group("cmp")
-        comparator = next(sym for pattern, sym in _COMPARATORS if re.fullmatch(pattern, cmp_text, re.I))
         words = [w.strip("()[]") for w in text[: match.start()].split()[-6:]]
         words = [w for w in words if w]
         while words and words[-1].lower() in _SUBJECT_STOP:
             words.pop()
         while words and words[0].lower() in _SUBJECT_STOP:
             words.pop(0)
-        unit = match.group("unit")
-        if unit:
-            unit = re.sub(r"mL/min(?:/| per )m(?:²|2)", "mL/min/m²", unit, flags=re.I).replace("ng/ml", "ng/mL")
+        unit = _normalise_unit(match.group("unit"))
         found.append(Threshold(" ".join(words) or None, cmp_text, comparator, float(match.group("value")), unit))
     return found
 

@@ -34,6 +34,7 @@ STATUSES: list[tuple[re.Pattern, str]] = [
         (r"investigational", "investigational"),
         (r"experimental", "experimental/investigational"),
         (r"medically\s+necessary", "medically necessary"),
+        (r"\bnot\s+covered\b", "not covered"),
     ]
 ]
 
@@ -41,7 +42,8 @@ STATUSES: list[tuple[re.Pattern, str]] = [
 COVERAGE_VERB = re.compile(r"\b(?:is|are|be|considers?|deemed|remains?)\b", re.I)
 
 # A code table's lead-in that makes its codes covered when the policy's criteria are met.
-CODES_COVERED = re.compile(r"criteria\s+must\s+be\s+met\s+for\s+the\s+following\s+codes?", re.I)
+CODES_COVERED = re.compile(r"criteria\s+must\s+be\s+met\s+for\s+the\s+following\s+codes?|"
+                           r"(?<!not )covered\s+(?:if|when)\s+(?:selection\s+)?criteria\s+are\s+met", re.I)
 
 # Lists under a statement: criteria (conditions to meet) or indications (things treated).
 CRITERIA_LEAD = re.compile(r"\bcriteri(?:a|on)\b|\bconditions?\b.*\bmet\b|\bproviding\b", re.I)

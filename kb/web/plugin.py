@@ -54,7 +54,9 @@ def render_cell(row, value, column, table, database, datasette):
     keys = row.keys()
     if "policy_id" not in keys or "line_end" not in keys:
         return None
-    query = urllib.parse.urlencode({"policy_id": row["policy_id"], "n__gte": value, "n__lte": row["line_end"],
-                                    "_sort": "n"})
+    policy = row["policy_id"]
+    if isinstance(policy, dict):  # a table view expands foreign keys to {"value": ..., "label": ...}
+        policy = policy["value"]
+    query = urllib.parse.urlencode({"policy_id": policy, "n__gte": value, "n__lte": row["line_end"], "_sort": "n"})
     href = f"{datasette.urls.table(database, 'lines')}?{query}"
     return Markup(f'<a href="{escape(href)}" title="show the source lines">{escape(str(value))}</a>')

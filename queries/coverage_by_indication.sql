@@ -1,0 +1,20 @@
+-- title: Coverage by indication across policies
+-- description: Every coverage statement of every policy, grouped by indication, with its status as worded and normalised, how its criteria combine, each criterion, and the source lines.
+select
+  s.indication,
+  s.status,
+  s.status_text,
+  p.id as policy_id,
+  coalesce(p.issuer, '(issuer not named)') as issuer,
+  p.title as policy_title,
+  s.logic as criteria_logic,
+  (select group_concat(line, char(10)) from (
+     select coalesce(c.label || '. ', '') || c.text || coalesce(' [' || c.connective || ']', '') as line
+     from criteria c where c.statement_id = s.id order by c.ordinal)) as criteria,
+  s.line_of_business,
+  s.line_start,
+  s.line_end,
+  s.id as statement_id
+from statements s
+join policies p on p.id = s.policy_id
+order by lower(s.indication), s.status, p.id, s.ordinal

@@ -1,0 +1,52 @@
+"""Shared fixtures: the repository's data, a knowledge base built from it, a scratch data folder."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+import yaml
+
+from kb.ingest import load_bodies, parse_document
+from kb.store.build import build
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def bodies():
+    return load_bodies(yaml.safe_load((DATA / "curation" / "guideline_bodies.yml").read_text()))
+
+
+@pytest.fixture(scope="session")
+def manifest():
+    return {entry["id"]: entry for entry in yaml.safe_load((DATA / "policies.yml").read_text())}
+
+
+@pytest.fixture(scope="session")
+def parsed(manifest, bodies):
+    """Every seed policy parsed, by policy id."""
+    return {pid: parse_document(DATA / entry["file"], entry["file"], bodies) for pid, entry in manifest.items()}
+
+
+@pytest.fixture(scope="session")
+def kb_path(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("kb") / "kb.db"
+    build(path, DATA)
+    return path
+
+
+@pytest.fixture(scope="session")
+def kb(kb_path) -> sqlite_utils.Database:
+    return sqlite_utils.Database(kb_path)
+
+
+@pytest.fixture
+def scratch_data(tmp_path) -> Path:
+    """A copy of data/ to add bad documents to; the repository's own data is never touched."""
+    target = tmp_path / "data"
+    shutil.copytree(DATA, target)
+    return target
