@@ -6,6 +6,7 @@ with keyed as (
     r.*
   from policy_references r
   where r.pmid is not null or r.title is not null
+  order by r.policy_id, r.position
 )
 select
   match_key,
@@ -18,4 +19,4 @@ select
 from keyed
 group by match_key
 having count(distinct policy_id) > 1
-order by policies desc, first_author
+order by policies desc, first_author, match_key

@@ -188,5 +188,6 @@ def _check_numbers(ctx: Context, references: list[Reference]) -> None:
         elif previous is not None and ref.number != previous + 1:
             ctx.report("warning", "reference-number-gap", ref.span.line_start,
                        f"reference numbers jump from {previous} to {ref.number}")
+        duplicate = ref.number in first_line
         first_line.setdefault(ref.number, ref.span.line_start)
-        previous = ref.number
+        previous = previous + 1 if duplicate else ref.number  # a duplicate takes the next slot

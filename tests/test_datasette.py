@@ -1,0 +1,100 @@
+"""The knowledge base as reviewers meet it: a real Datasette with our metadata and plugin."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import yaml
+from datasette.app import Datasette
+
+from .conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def datasette(kb_path):
+    metadata = yaml.safe_load((ROOT / "metadata.yml").read_text())
+    metadata["plugins"]["kb"]["queries_dir"] = str(ROOT / "queries")  # independent of the working folder
+    return Datasette([str(kb_path)], metadata=metadata)
+
+
+@pytest.fixture(scope="module")
+def get(datasette):
+    def fetch(path: str):
+        response = asyncio.run(datasette.client.get(path))
+        assert response.status_code == 200, (path, response.status_code, response.text[:500])
+        return response
+    return fetch
+
+
+def test_canned_queries_come_from_the_queries_folder(get):
+    queries = {q["name"]: q["title"] for q in get("/kb.json").json()["queries"]}
+    assert queries == {
+        "cites_pmid": "Everything that cites a given PMID",
+        "coverage_by_indication": "Coverage by indication across policies",
+        "references_cited_by_several_policies": "References cited by more than one policy",
+        "source_lines": "Source lines of a policy",
+        "statements_with_evidence": "Statements with the evidence their sections cite",
+    }
+
+
+def test_everything_that_cites_a_pmid(get):
+    rows = get("/kb/cites_pmid.json?pmid=32151777&_shape=array").json()
+    assert [(r["policy_id"], r["reference_number"], r["citation_line"]) for r in rows] == [
+        ("bcbsma-260", 20, None), ("premera-7.01.92", 15, None), ("unnamed-solid-tumors-outside-liver", 69, 125)]
+    assert rows[2]["citing_sentence"].startswith("Callstrom (2020) published this multicenter, prospective")
+
+
+def test_references_cited_by_several_policies(get):
+    rows = {r["match_key"]: r for r in get("/kb/references_cited_by_several_policies.json?_shape=array").json()}
+    assert rows["PMID 32151777"]["policies"] == 3
+    assert rows["PMID 32151777"]["cited_as"] == (
+        "bcbsma-260 #20 (line 214); premera-7.01.92 #15 (line 262); unnamed-solid-tumors-outside-liver #69 (line 251)")
+    assert rows["title: cryosurgical treatment of advanced breast cancer"]["policies"] == 2  # no PMID: by title
+    assert sum(k.startswith("PMID") for k in rows) == 55  # as many as a plain search of the files finds
+    assert sum(k.startswith("title:") for k in rows) == 5
+
+
+def test_coverage_by_indication(get):
+    rows = get("/kb/coverage_by_indication.json?_shape=array").json()
+    assert len(rows) == 23
+    renal = [r for r in rows if r["policy_id"] == "bcbsma-260" and r["indication"] == "localized renal cell carcinoma"]
+    assert renal[0]["status"] == "medically necessary" and renal[0]["criteria_logic"] == "any"
+    assert renal[0]["criteria"].split("\n") == [
+        "no more than 4 cm in size",
+        "Preservation of kidney function is necessary (ie, the patient has 1 kidney or renal insufficiency defined "
+        "by a glomerular filtration rate [GFR] of less than 60 mL/min per m²), and standard surgical approach (ie, "
+        "resection of renal tissue) is likely to worsen kidney function substantially [or]",
+        "Patient is not considered a surgical candidate"]
+
+
+def test_statements_with_evidence(get):
+    rows = get("/kb/statements_with_evidence.json?_shape=array&_size=max").json()
+    wang = {(r["policy_id"], r["reference_number"], r["indication"], r["sites"]) for r in rows
+            if r["pmid"] == "25284802"}
+    assert ("bcbsks-liver-tumors", 2, "either primary or metastatic tumors in the liver", "liver") in wang
+    # the other policy cites Wang 2015 only inside "[1-51]", a sentence naming kidney, liver, prostate and lung
+    assert {(pid, n) for pid, n, _, _ in wang} == {("bcbsks-liver-tumors", 2), ("unnamed-solid-tumors-outside-liver", 44)}
+
+
+def test_source_lines_query(get):
+    rows = get("/kb/source_lines.json?policy_id=premera-7.01.92&first=325&last=325&_shape=array").json()
+    assert rows[0]["line"] == 325 and "©2025 Premera All Rights Reserved." in rows[0]["text"]
+
+
+@pytest.mark.parametrize("table", ["policies", "statements", "criteria", "thresholds", "codes", "policy_references",
+                                   "citations", "registered_trials", "guideline_mentions", "problems"])
+def test_table_pages_render_with_descriptions(get, table):
+    html = get(f"/kb/{table}").text
+    description = yaml.safe_load((ROOT / "metadata.yml").read_text())["databases"]["kb"]["tables"][table]["description"]
+    assert description.split("(")[0].split("<")[0][:40] in html.replace("&#39;", "'").replace("&lt;", "<")
+
+
+def test_line_start_links_to_the_source_lines(get):
+    html = get("/kb/statements?policy_id=premera-7.01.92").text
+    assert 'href="/kb/lines?policy_id=premera-7.01.92&amp;n__gte=36&amp;n__lte=36&amp;_sort=n"' in html
+
+
+def test_status_facet(get):
+    facets = get("/kb/statements.json?_facet=status").json()["facet_results"]["status"]["results"]
+    assert {f["value"]: f["count"] for f in facets} == {
+        "investigational": 7, "medically necessary": 15, "experimental/investigational": 1}
