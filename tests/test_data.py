@@ -6,7 +6,7 @@ import re
 
 import yaml
 
-from kb.store.schema import TABLES
+from kb.store.schema import TABLES, VIEWS
 from kb.web.plugin import read_query
 
 from .conftest import DATA, ROOT
@@ -54,10 +54,16 @@ def test_guideline_bodies_are_unique():
 
 def test_metadata_describes_exactly_the_schema():
     tables = yaml.safe_load((ROOT / "metadata.yml").read_text())["databases"]["kb"]["tables"]
-    assert set(tables) == set(TABLES)
+    assert set(tables) == set(TABLES) | set(VIEWS)
     for name, table in TABLES.items():
         assert tables[name].get("description"), name
         assert list(tables[name]["columns"]) == list(table.column_types), name
+
+
+def test_metadata_describes_the_views(kb):
+    tables = yaml.safe_load((ROOT / "metadata.yml").read_text())["databases"]["kb"]["tables"]
+    for name in VIEWS:
+        assert list(tables[name]["columns"]) == list(kb[name].columns_dict), name
 
 
 def test_every_query_file_is_titled_and_described():

@@ -94,6 +94,14 @@ def test_line_start_links_to_the_source_lines(get):
     assert 'href="/kb/lines?policy_id=premera-7.01.92&amp;n__gte=36&amp;n__lte=36&amp;_sort=n"' in html
 
 
+def test_coverage_view_facets_by_issuer(get):
+    data = get("/kb/coverage.json?_facet=issuer&status=medically+necessary").json()
+    issuers = {f["value"]: f["count"] for f in data["facet_results"]["issuer"]["results"]}
+    assert issuers == {"Blue Cross Blue Shield of Massachusetts": 2, "Premera": 2,
+                       "(issuer not named: unnamed-solid-tumors-outside-liver)": 6,
+                       "(issuer not named: medmutual-200802)": 5}
+
+
 def test_status_facet(get):
     facets = get("/kb/statements.json?_facet=status").json()["facet_results"]["status"]["results"]
     assert {f["value"]: f["count"] for f in facets} == {

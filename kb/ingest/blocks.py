@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .markup import clean
+from .markup import Slice, clean
 
 _MD_HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _BOLD_LINE = re.compile(r"^\s*(?:\*{2,3}|<b>)(?P<body>[^*<>]+?)(?:\*{2,3}|</b>)\s*$", re.I)
@@ -26,17 +26,6 @@ BOLD_HEADING_LEVEL = 7  # bold-only and "Label:" lines sit below every markdown 
 
 
 @dataclass
-class Cell:
-    start: int
-    end: int
-    raw: str
-
-    @property
-    def text(self) -> str:
-        return clean(self.raw)
-
-
-@dataclass
 class Block:
     kind: str  # "heading", "item", "row" or "para"
     line: int
@@ -46,7 +35,7 @@ class Block:
     indent: int = 0
     bullet: str | None = None
     label: str | None = None  # enumerator as written, without punctuation: "IV", "B", "12"
-    cells: list[Cell] = field(default_factory=list)
+    cells: list[Slice] = field(default_factory=list)
 
     @property
     def body(self) -> str:
@@ -66,14 +55,14 @@ _PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _PIPE_RULE = re.compile(r"^\s*\|(?:\s*:?-{3,}:?\s*\|)+\s*$")
 
 
-def _cells(raw: str, separator: str = "\t") -> list[Cell]:
+def _cells(raw: str, separator: str = "\t") -> list[Slice]:
     cells, start = [], 0
     parts = raw.split(separator)
     if separator == "|":  # "| a | b |": the text outside the outer pipes is not a cell
         start = len(parts[0]) + 1
         parts = parts[1:-1]
     for part in parts:
-        cells.append(Cell(start, start + len(part), part))
+        cells.append(Slice(start, start + len(part), part))
         start += len(part) + 1
     return cells
 

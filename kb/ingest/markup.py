@@ -54,11 +54,9 @@ def clean(raw: str) -> str:
 
 
 @dataclass(frozen=True)
-class Fragment:
-    """One paragraph or list item inside an HTML table cell, with its raw column range."""
+class Slice:
+    """Raw text from a line, with the column range it occupies there."""
 
-    kind: str  # "p" or "li" or "text"
-    depth: int  # list nesting depth: 0 outside lists
     start: int
     end: int
     raw: str
@@ -66,6 +64,14 @@ class Fragment:
     @property
     def text(self) -> str:
         return clean(self.raw)
+
+
+@dataclass(frozen=True)
+class Fragment(Slice):
+    """One paragraph or list item inside an HTML table cell."""
+
+    kind: str  # "p" or "li" or "text"
+    depth: int  # list nesting depth: 0 outside lists
 
 
 _BLOCK_TAG_RE = re.compile(r"<(/?)(p|li|ul|ol|br)\b[^>]*>", re.I)
@@ -87,8 +93,8 @@ def html_fragments(raw: str, base: int = 0) -> list[Fragment]:
         if clean(chunk):
             lead = len(chunk) - len(chunk.lstrip())
             trail = len(chunk.rstrip())
-            fragments.append(Fragment(open_kind, depth if open_kind == "li" else 0,
-                                      base + start + lead, base + start + trail, chunk.strip()))
+            fragments.append(Fragment(base + start + lead, base + start + trail, chunk.strip(), open_kind,
+                                      depth if open_kind == "li" else 0))
 
     for tag in _BLOCK_TAG_RE.finditer(raw):
         flush(tag.start())

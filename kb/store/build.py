@@ -17,7 +17,7 @@ import yaml
 from ..ingest import DocumentError, Problem, load_bodies, parse_document
 from .manifest import Entry, load_manifest, unlisted_documents
 from .rows import policy_rows, problem_rows
-from .schema import TABLES
+from .schema import TABLES, VIEWS
 
 
 class BuildError(Exception):
@@ -129,4 +129,6 @@ def _write(db: sqlite_utils.Database, tables: dict[str, list[dict]]) -> None:
             db[name].create_index([column], if_not_exists=True)
         if table.fts:
             db[name].enable_fts(table.fts, create_triggers=False)
+    for name, sql in VIEWS.items():
+        db.create_view(name, sql)
     db.execute("ANALYZE")

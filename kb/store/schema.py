@@ -78,3 +78,13 @@ TABLES: dict[str, Table] = {
     "devices": Table("id", "id:str policy_id:str name:str manufacturer:str " + SPAN, [("policy_id", "policies")]),
     "problems": Table("id", "id:int file:str line:int severity:str code:str message:str", indexes=["severity"]),
 }
+
+# Views: joins reviewers facet on. Described in metadata.yml like tables.
+VIEWS: dict[str, str] = {
+    "coverage": """
+        select s.id as statement_id, s.policy_id,
+               coalesce(p.issuer, '(issuer not named: ' || p.id || ')') as issuer, p.title as policy_title, s.indication, s.status,
+               s.status_text, s.logic, s.line_of_business, s.text, s.line_start, s.line_end
+        from statements s join policies p on p.id = s.policy_id
+        order by s.policy_id, s.ordinal""",
+}
