@@ -243,3 +243,20 @@ def test_every_span_points_at_its_text(parsed, pid):
     for statement in p.statements:
         assert doc.line(statement.span.line_start) in doc.text
         assert statement.span.line_start <= statement.span.line_end
+
+
+CODES = {
+    "bcbsma-260": "32994 50250 50542 50593 76940 77013 77022 0581T 19105",
+    "unnamed-solid-tumors-outside-liver": "0581T 17260-17286 19105 20983 31641 32994 50250 50542 50593 55873 57511",
+    "premera-7.01.92": "0581T 19105 20983 32994 50250 50593",
+    "medmutual-200802": "20983 47371 47381 47383 50250 50593 55873",
+    "bcbsks-liver-tumors": "47371 47381 47383 76940",
+}
+
+
+@pytest.mark.parametrize("pid", sorted(CODES))
+def test_every_listed_code(parsed, pid):
+    codes = parsed[pid].codes
+    assert " ".join(c.code for c in codes) == CODES[pid]
+    assert {c.system for c in codes} == {"CPT"}
+    assert all(c.description for c in codes) or pid == "medmutual-200802"  # it lists codes without descriptions
