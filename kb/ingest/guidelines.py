@@ -65,12 +65,12 @@ def _kind(text: str, kinds) -> str | None:
 def from_references(ctx: Context, references: list[Reference], bodies: list[Body]) -> list[Guideline]:
     found = []
     for ref in references:
-        kind = _kind(ref.raw, _KINDS)
-        if not kind:
-            continue
         named = _bodies_in(ref.authors or "", bodies) if ref.corporate_author else []
-        named = named or _bodies_in(ref.raw, bodies)
         version = _VERSION.search(ref.raw)
+        kind = _kind(ref.raw, _KINDS) or ("guideline" if named and version else None)
+        if not kind:
+            continue  # a versioned document by a guideline body is a guideline even unnamed as one
+        named = named or _bodies_in(ref.raw, bodies)
         topic = _NCCN_TOPIC.search(ref.title or "") or _NCCN_TOPIC.search(ref.raw)
         found.append(Guideline(
             named[0].id if named else None, ref.span, ref.section, kind, ref.raw,

@@ -15,6 +15,7 @@ import sqlite_utils
 import yaml
 
 from ..ingest import DocumentError, Problem, load_bodies, parse_document
+from ..resolve import resolve
 from .manifest import Entry, load_manifest, unlisted_documents
 from .rows import policy_rows, problem_rows
 from .schema import TABLES, VIEWS
@@ -91,6 +92,7 @@ def build(db_path: Path, data_dir: Path, strict: bool = False) -> BuildReport:
         for name, rows in policy_rows(entry, policy).items():
             tables[name] += rows
         report.loaded.append(entry.id)
+    resolve(tables)
     tables["problems"] = list(problem_rows(report.problems))
     serious = [p for p in report.problems if p.severity in ("error", "warning")]
     if strict and serious:

@@ -73,7 +73,8 @@ def policy_rows(entry: Entry, policy: Policy) -> dict[str, list[dict]]:
             "authors": r.authors, "first_author": r.first_author, "corporate_author": int(r.corporate_author),
             "title": r.title, "journal": r.journal, "year": r.year, "month": r.month, "volume": r.volume,
             "issue": r.issue, "pages": r.pages, "pmid": r.pmid, "pmid_raw": r.pmid_raw, "doi": r.doi,
-            "url": r.url, "accessed": r.accessed, "raw": r.raw, **_span(r.span)})
+            "url": r.url, "accessed": r.accessed, "raw": r.raw, "work_id": None, "match_method": None,
+            "match_score": None, **_span(r.span)})
     for i, c in enumerate(policy.citations, start=1):
         cid = f"{pid}:citation:{i}"
         tables["citations"].append({

@@ -50,12 +50,16 @@ TABLES: dict[str, Table] = {
                              [("statement_id", "statements")], ["code"]),
     "code_notes": Table("id", "id:str policy_id:str system:str note:str status:str " + SPAN,
                         [("policy_id", "policies")]),
+    "works": Table("id", "id:str kind:str pmid:str first_author:str title:str journal:str year:int volume:str "
+                         "issue:str pages:str doi:str n_references:int n_policies:int",
+                   indexes=["pmid", "kind", "n_policies"], fts=["title", "first_author", "journal"]),
     "policy_references": Table(
         "id", "id:str policy_id:str section_id:str position:int number:int number_inferred:int authors:str "
               "first_author:str corporate_author:int title:str journal:str year:int month:str volume:str "
-              "issue:str pages:str pmid:str pmid_raw:str doi:str url:str accessed:str raw:str " + SPAN,
-        [("policy_id", "policies"), ("section_id", "sections")], ["pmid", "first_author", "year", "number"],
-        ["title", "authors", "journal", "raw"]),
+              "issue:str pages:str pmid:str pmid_raw:str doi:str url:str accessed:str raw:str work_id:str "
+              "match_method:str match_score:float " + SPAN,
+        [("policy_id", "policies"), ("section_id", "sections"), ("work_id", "works")],
+        ["pmid", "first_author", "year", "number"], ["title", "authors", "journal", "raw"]),
     "citations": Table("id", "id:str policy_id:str section_id:str marker:str numbers:str sentence:str " + SPAN,
                        [("policy_id", "policies"), ("section_id", "sections")], fts=["sentence"]),
     "citation_targets": Table(("citation_id", "number"), "citation_id:str number:int reference_id:str",
@@ -71,6 +75,11 @@ TABLES: dict[str, Table] = {
                                       "year:int source:str reference_id:str text:str " + SPAN,
                                 [("policy_id", "policies"), ("section_id", "sections"), ("body", "guideline_bodies"),
                                  ("reference_id", "policy_references")], ["body"]),
+    "citation_anomalies": Table("id", "id:str kind:str work_id:str reference_id:str other_reference_id:str "
+                                      "citation_id:str field:str value:str other_value:str detail:str",
+                                [("work_id", "works"), ("reference_id", "policy_references"),
+                                 ("other_reference_id", "policy_references"), ("citation_id", "citations")],
+                                ["kind"]),
     "policy_history": Table("id", "id:str policy_id:str date:str date_text:str text:str " + SPAN,
                             [("policy_id", "policies")], ["date"]),
     "related_policies": Table("id", "id:str policy_id:str relation:str number:str title:str category:str " + SPAN,

@@ -1,0 +1,121 @@
+"""Deduplicate the policies' reference entries into works: one row per paper or document.
+
+A reference joins a work by PMID first. A guideline joins by (body, topic, version), so two
+versions of the NCCN kidney guideline stay two works. Any other reference is matched with
+rapidfuzz on first author, year and title against the works seen so far (PMID works included,
+so a policy that omits a PMID still meets the policy that gives it). Every reference records
+how it was matched and the score.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+TITLE_MATCH = 90  # token-set similarity of normalised titles, 0-100
+AUTHOR_MATCH = 80  # similarity of normalised first-author surnames
+
+
+def fold(text: str | None) -> str:
+    """Lower case, no diacritics, letters and digits only: "Klätte" and "Klatte" fold alike."""
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", " ", plain.lower()).strip()
+
+
+def slug(*parts) -> str:
+    return "-".join(w for part in parts for w in fold(str(part or "")).split())[:60].strip("-")
+
+
+@dataclass
+class _Candidate:
+    work_id: str
+    author: str
+    year: int | None
+    title: str
+
+
+def _match(ref: dict, candidates: list[_Candidate]) -> tuple[_Candidate, float] | None:
+    title = fold(ref["title"])
+    if len(title.split()) < 4:
+        return None  # too short to match on
+    author, year = fold(ref["first_author"]), ref["year"]
+    best: tuple[_Candidate, float] | None = None
+    for cand in candidates:
+        if year and cand.year and year != cand.year:
+            continue
+        if fuzz.ratio(author, cand.author) < AUTHOR_MATCH:
+            continue
+        score = fuzz.token_set_ratio(title, cand.title)
+        if score >= TITLE_MATCH and (best is None or score > best[1]):
+            best = (cand, score)
+    return best
+
+
+def resolve_works(references: list[dict], guideline_of: dict[str, dict]) -> list[dict]:
+    """Set work_id, match_method and match_score on each reference row; return the work rows.
+
+    guideline_of maps a reference id to its guideline mention row (source = "reference").
+    """
+    works: dict[str, dict] = {}
+    members: dict[str, list[dict]] = {}
+    candidates: list[_Candidate] = []
+
+    def join(ref: dict, work_id: str, method: str, score: float | None) -> None:
+        ref.update(work_id=work_id, match_method=method, match_score=score)
+        if work_id not in works:
+            works[work_id] = {"id": work_id, "kind": _kind(ref, guideline_of), "pmid": ref["pmid"]}
+            members[work_id] = []
+            if ref["title"]:
+                candidates.append(_Candidate(work_id, fold(ref["first_author"]), ref["year"], fold(ref["title"])))
+        members[work_id].append(ref)
+
+    ordered = sorted(references, key=lambda r: (r["pmid"] is None, r["policy_id"], r["position"]))
+    for ref in ordered:
+        if ref["pmid"]:
+            join(ref, f"pmid:{ref['pmid']}", "pmid", None)
+            continue
+        guideline = guideline_of.get(ref["id"])
+        if guideline and guideline["body"]:
+            key = slug(guideline["body"], guideline["topic"], guideline["version"] or guideline["year"])
+            join(ref, f"guideline:{key}", "guideline", None)
+            continue
+        found = _match(ref, candidates)
+        if found:
+            join(ref, found[0].work_id, "fuzzy", round(found[1], 1))
+        else:
+            join(ref, _new_id(ref, works), "new", None)
+    return [_work_row(works[wid], members[wid]) for wid in sorted(works)]
+
+
+def _new_id(ref: dict, works: dict) -> str:
+    """A readable id from author, year and title words; suffixed if another work already has it."""
+    base = "work:" + (slug(ref["first_author"], ref["year"], " ".join(fold(ref["title"]).split()[:5]))
+                      or slug(ref["id"]))
+    work_id, n = base, 1
+    while work_id in works:
+        n += 1
+        work_id = f"{base}-{n}"
+    return work_id
+
+
+def _kind(ref: dict, guideline_of: dict) -> str:
+    if ref["id"] in guideline_of:
+        return "guideline"
+    return "article" if ref["journal"] else "other"
+
+
+def _work_row(work: dict, refs: list[dict]) -> dict:
+    """The work's fields come from its first reference by policy order, PMID-bearing ones first."""
+    first = refs[0]
+    return {
+        **work,
+        "first_author": first["first_author"], "title": first["title"], "journal": first["journal"],
+        "year": first["year"], "volume": first["volume"], "issue": first["issue"], "pages": first["pages"],
+        "doi": next((r["doi"] for r in refs if r["doi"]), None),
+        "n_references": len(refs), "n_policies": len({r["policy_id"] for r in refs}),
+    }
