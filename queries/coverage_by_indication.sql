@@ -8,13 +8,12 @@ select
   coalesce(p.issuer, '(issuer not named)') as issuer,
   p.title as policy_title,
   s.logic as criteria_logic,
-  (select group_concat(line, char(10)) from (
-     select coalesce(c.label || '. ', '') || c.text || coalesce(' [' || c.connective || ']', '') as line
-     from criteria c where c.statement_id = s.id order by c.ordinal)) as criteria,
+  sc.criteria,
   s.line_of_business,
   s.line_start,
   s.line_end,
   s.id as statement_id
 from statements s
 join policies p on p.id = s.policy_id
+left join statement_criteria sc on sc.statement_id = s.id
 order by lower(s.indication), s.status, p.id, s.ordinal

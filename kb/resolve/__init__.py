@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from .anomalies import find_anomalies
+from .indications import indication_rows, map_statements
 from .works import resolve_works
 
 
-def resolve(tables: dict[str, list[dict]]) -> None:
-    """Add the works and citation_anomalies tables, and link each reference to its work."""
+def resolve(tables: dict[str, list[dict]], curation: dict[str, list[dict]]) -> None:
+    """Add works, citation anomalies and indications, linking references and statements to them."""
+    tables["indications"] = indication_rows(curation["indications"])
+    tables["statement_indications"] = map_statements(tables["statements"], curation["indications"])
     guideline_of = {g["reference_id"]: g for g in tables["guideline_mentions"] if g["reference_id"]}
     tables["works"] = resolve_works(tables["policy_references"], guideline_of)
     file_of = {p["id"]: p["file"] for p in tables["policies"]}

@@ -38,6 +38,11 @@ class BuildReport:
     counts: dict[str, int] = field(default_factory=dict)
 
 
+def load_curation(folder: Path) -> dict[str, list[dict]]:
+    """The reviewed vocabularies in data/curation/, by file stem."""
+    return {path.stem: yaml.safe_load(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.yml"))}
+
+
 def _source(path: Path) -> str:
     """The file name reviewers see in messages and rows: relative to the working folder when inside it."""
     try:
@@ -69,7 +74,8 @@ def build(db_path: Path, data_dir: Path, strict: bool = False) -> BuildReport:
     report = BuildReport(db_path)
     entries = load_manifest(data_dir)
     entries += unlisted_documents(data_dir, entries)
-    body_entries = yaml.safe_load((data_dir / "curation" / "guideline_bodies.yml").read_text(encoding="utf-8"))
+    curation = load_curation(data_dir / "curation")
+    body_entries = curation["guideline_bodies"]
     bodies = load_bodies(body_entries)
     tables: dict[str, list[dict]] = {name: [] for name in TABLES}
     tables["guideline_bodies"] = [{"id": b["id"], "name": b["name"]} for b in body_entries]
@@ -92,7 +98,8 @@ def build(db_path: Path, data_dir: Path, strict: bool = False) -> BuildReport:
         for name, rows in policy_rows(entry, policy).items():
             tables[name] += rows
         report.loaded.append(entry.id)
-    resolve(tables)
+    resolve(tables, curation)
+    report.problems += _unmapped_statements(tables)
     tables["problems"] = list(problem_rows(report.problems))
     serious = [p for p in report.problems if p.severity in ("error", "warning")]
     if strict and serious:
@@ -102,6 +109,15 @@ def build(db_path: Path, data_dir: Path, strict: bool = False) -> BuildReport:
     _write_atomically(db_path, tables)
     report.counts = {name: len(rows) for name, rows in tables.items()}
     return report
+
+
+def _unmapped_statements(tables: dict[str, list[dict]]) -> list[Problem]:
+    """Statements the indication vocabulary does not cover: reported, so the vocabulary can grow."""
+    mapped = {row["statement_id"] for row in tables["statement_indications"]}
+    file_of = {p["id"]: p["file"] for p in tables["policies"]}
+    return [Problem("warning", "indication-unmapped", file_of[s["policy_id"]], s["line_start"],
+                    f"statement indication {s['indication']!r} matches no entry of data/curation/indications.yml")
+            for s in tables["statements"] if s["id"] not in mapped]
 
 
 def _write_atomically(db_path: Path, tables: dict[str, list[dict]]) -> None:

@@ -75,6 +75,11 @@ TABLES: dict[str, Table] = {
                                       "year:int source:str reference_id:str text:str " + SPAN,
                                 [("policy_id", "policies"), ("section_id", "sections"), ("body", "guideline_bodies"),
                                  ("reference_id", "policy_references")], ["body"]),
+    "indications": Table("id", "id:str label:str mesh_id:str mesh_heading:str mesh_note:str icd10:str broader_id:str",
+                         [("broader_id", "indications")], ["mesh_id"]),
+    "statement_indications": Table(("statement_id", "indication_id"), "statement_id:str indication_id:str "
+                                   "matched_text:str", [("statement_id", "statements"), ("indication_id", "indications")],
+                                   ["indication_id"]),
     "citation_anomalies": Table("id", "id:str kind:str work_id:str reference_id:str other_reference_id:str "
                                       "citation_id:str field:str value:str other_value:str detail:str",
                                 [("work_id", "works"), ("reference_id", "policy_references"),
@@ -90,6 +95,30 @@ TABLES: dict[str, Table] = {
 
 # Views: joins reviewers facet on. Described in metadata.yml like tables.
 VIEWS: dict[str, str] = {
+    "statement_criteria": """
+        select statement_id, group_concat(line, char(10)) as criteria from (
+          select c.statement_id, coalesce(c.label || '. ', '') || c.text || coalesce(' [' || c.connective || ']', '')
+                 as line
+          from criteria c order by c.statement_id, c.ordinal)
+        group by statement_id""",
+    "coverage_matrix": """
+        with recursive lineage(indication_id, ancestor_id) as (
+          select id, id from indications
+          union all
+          select l.indication_id, i.broader_id from lineage l join indications i on i.id = l.ancestor_id
+          where i.broader_id is not null)
+        select i.id as indication_id, i.label as indication, i.mesh_id, p.id as policy_id,
+               coalesce(p.issuer, '(issuer not named: ' || p.id || ')') as issuer, s.status, s.status_text,
+               s.indication as statement_indication,
+               case when l.ancestor_id = l.indication_id then 'direct' else 'via ' || l.ancestor_id end as mapping,
+               s.logic as criteria_logic, sc.criteria, s.line_start, s.line_end, s.id as statement_id
+        from lineage l
+        join indications i on i.id = l.indication_id
+        join statement_indications si on si.indication_id = l.ancestor_id
+        join statements s on s.id = si.statement_id
+        join policies p on p.id = s.policy_id
+        left join statement_criteria sc on sc.statement_id = s.id
+        order by i.id, p.id, s.ordinal""",
     "coverage": """
         select s.id as statement_id, s.policy_id,
                coalesce(p.issuer, '(issuer not named: ' || p.id || ')') as issuer, p.title as policy_title, s.indication, s.status,
