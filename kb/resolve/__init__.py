@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from .anomalies import find_anomalies
 from .indications import indication_rows, map_statements
+from .trials import trial_rows
 from .works import resolve_works
 
 
-def resolve(tables: dict[str, list[dict]], curation: dict[str, list[dict]]) -> None:
-    """Add works, citation anomalies and indications, linking references and statements to them."""
+def resolve(tables: dict[str, list[dict]], curation: dict[str, list[dict]]) -> list[tuple]:
+    """Add works, citation anomalies, indications and trials; return curated quotes not found in the text."""
     tables["indications"] = indication_rows(curation["indications"])
     tables["statement_indications"] = map_statements(tables["statements"], curation["indications"])
     guideline_of = {g["reference_id"]: g for g in tables["guideline_mentions"] if g["reference_id"]}
@@ -17,3 +18,6 @@ def resolve(tables: dict[str, list[dict]], curation: dict[str, list[dict]]) -> N
              for name in ("policy_references", "citations") for row in tables[name]}
     tables["citation_anomalies"] = find_anomalies(tables["policy_references"], tables["citations"],
                                                   tables["citation_targets"], tables["works"], where)
+    trials, missing = trial_rows(curation["trials"], tables["policies"])
+    tables.update(trials)
+    return missing

@@ -98,7 +98,10 @@ def build(db_path: Path, data_dir: Path, strict: bool = False) -> BuildReport:
         for name, rows in policy_rows(entry, policy).items():
             tables[name] += rows
         report.loaded.append(entry.id)
-    resolve(tables, curation)
+    file_of = {p["id"]: p["file"] for p in tables["policies"]}
+    for trial, policy, line, quote in resolve(tables, curation):
+        report.problems.append(Problem("warning", "curated-quote-not-found", file_of.get(policy, policy), line,
+                                       f"data/curation/trials.yml ({trial}): quote not on this line: {quote[:60]!r}"))
     report.problems += _unmapped_statements(tables)
     tables["problems"] = list(problem_rows(report.problems))
     serious = [p for p in report.problems if p.severity in ("error", "warning")]

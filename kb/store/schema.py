@@ -80,6 +80,16 @@ TABLES: dict[str, Table] = {
     "statement_indications": Table(("statement_id", "indication_id"), "statement_id:str indication_id:str "
                                    "matched_text:str", [("statement_id", "statements"), ("indication_id", "indications")],
                                    ["indication_id"]),
+    "trials": Table("id", "id:str name:str full_name:str design:str phase:str population:str intervention:str "
+                          "comparator:str patients:int lesions:int planned_enrollment:int registry_id:str",
+                    indexes=["registry_id"]),
+    "trial_publications": Table(("trial_id", "work_id"), "trial_id:str work_id:str role:str",
+                                [("trial_id", "trials"), ("work_id", "works")], ["work_id"]),
+    "trial_sources": Table("id", "id:str trial_id:str policy_id:str quote:str " + SPAN,
+                           [("trial_id", "trials"), ("policy_id", "policies")]),
+    "trial_results": Table("id", "id:str trial_id:str policy_id:str outcome:str time_point:str arm:str value:float "
+                                 "unit:str n:int n_total:int p_value:str ci:str finding:str quote:str " + SPAN,
+                           [("trial_id", "trials"), ("policy_id", "policies")], ["outcome"]),
     "citation_anomalies": Table("id", "id:str kind:str work_id:str reference_id:str other_reference_id:str "
                                       "citation_id:str field:str value:str other_value:str detail:str",
                                 [("work_id", "works"), ("reference_id", "policy_references"),
