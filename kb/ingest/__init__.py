@@ -18,6 +18,7 @@ from .document import Document, DocumentError
 from .evidence import link_evidence
 from .front import extract_front
 from .guidelines import Body, from_references, from_text, load_bodies
+from .recommendations import extract_recommendations
 from .records import Policy, Problem, SectionRecord
 from .references import extract_references
 from .regulatory import extract_devices
@@ -64,6 +65,7 @@ def parse_document(path: Path, source: str, bodies: list[Body]) -> Policy:
     policy.evidence = link_evidence(policy.statements, policy.citations, policy.sections)
     policy.trials = extract_trials(ctx)
     policy.guidelines = from_references(ctx, policy.references, bodies) + from_text(ctx, bodies)
+    policy.recommendations = extract_recommendations(ctx, policy.guidelines)
     policy.history = extract_history(ctx)
     policy.devices = extract_devices(ctx)
     if not policy.statements and not policy.references and len(sections) == 1:

@@ -165,6 +165,20 @@ class Guideline:
 
 
 @dataclass
+class Recommendation:
+    """A recommendation the policy quotes from a guideline, with its level where given."""
+
+    text: str
+    span: Span
+    section: int
+    mention: int | None  # index (from 1) of the guideline mention it belongs to
+    category: str | None = None  # NCCN category: 1, 2A, 2B, 3
+    label: str | None = None  # "Guideline statement 25"
+    level_of_recommendation: str | None = None
+    level_of_evidence: str | None = None
+
+
+@dataclass
 class HistoryEntry:
     date_text: str
     text: str
@@ -208,6 +222,7 @@ class Policy:
     evidence: list = field(default_factory=list)  # EvidenceLink: statement -> citation
     trials: list[Trial] = field(default_factory=list)
     guidelines: list[Guideline] = field(default_factory=list)
+    recommendations: list[Recommendation] = field(default_factory=list)
     history: list[HistoryEntry] = field(default_factory=list)
     related: list[RelatedPolicy] = field(default_factory=list)
     devices: list[Device] = field(default_factory=list)

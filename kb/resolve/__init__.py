@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .anomalies import find_anomalies
+from .guidelines import resolve_guidelines
 from .indications import indication_rows, map_statements
 from .trials import trial_rows
 from .works import resolve_works
@@ -18,6 +19,7 @@ def resolve(tables: dict[str, list[dict]], curation: dict[str, list[dict]]) -> l
              for name in ("policy_references", "citations") for row in tables[name]}
     tables["citation_anomalies"] = find_anomalies(tables["policy_references"], tables["citations"],
                                                   tables["citation_targets"], tables["works"], where)
+    tables["guidelines"] = resolve_guidelines(tables)
     trials, missing = trial_rows(curation["trials"], tables["policies"])
     tables.update(trials)
     return missing

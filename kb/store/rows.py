@@ -92,9 +92,16 @@ def policy_rows(entry: Entry, policy: Policy) -> dict[str, list[dict]]:
          **_span(t.span)} for i, t in enumerate(policy.trials, start=1)]
     tables["guideline_mentions"] += [
         {"id": f"{pid}:guideline:{i}", "policy_id": pid, "section_id": section_id[g.section], "body": g.body,
+         "guideline_id": None,
          "kind": g.kind, "topic": g.topic, "version": g.version, "year": g.year, "source": g.source,
          "reference_id": ref_id.get(g.reference_position), "text": g.text, **_span(g.span)}
         for i, g in enumerate(policy.guidelines, start=1)]
+    tables["guideline_recommendations"] += [
+        {"id": f"{pid}:recommendation:{i}", "policy_id": pid, "section_id": section_id[r.section],
+         "mention_id": f"{pid}:guideline:{r.mention}" if r.mention else None, "guideline_id": None,
+         "text": r.text, "category": r.category, "label": r.label,
+         "level_of_recommendation": r.level_of_recommendation, "level_of_evidence": r.level_of_evidence,
+         **_span(r.span)} for i, r in enumerate(policy.recommendations, start=1)]
     tables["policy_history"] += [
         {"id": f"{pid}:history:{i}", "policy_id": pid, "date": h.date, "date_text": h.date_text, "text": h.text,
          **_span(h.span)} for i, h in enumerate(policy.history, start=1)]

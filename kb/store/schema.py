@@ -71,10 +71,18 @@ TABLES: dict[str, Table] = {
                                      "planned_enrollment:int completion_date:str completion_date_text:str "
                                      "group_label:str note:str source:str " + SPAN,
                                [("policy_id", "policies"), ("section_id", "sections")], ["nct_id"]),
-    "guideline_mentions": Table("id", "id:str policy_id:str section_id:str body:str kind:str topic:str version:str "
-                                      "year:int source:str reference_id:str text:str " + SPAN,
+    "guidelines": Table("id", "id:str body:str kind:str topic:str version:str year:int work_id:str n_policies:int",
+                        [("body", "guideline_bodies"), ("work_id", "works")], ["body"]),
+    "guideline_mentions": Table("id", "id:str policy_id:str section_id:str body:str guideline_id:str kind:str "
+                                      "topic:str version:str year:int source:str reference_id:str text:str " + SPAN,
                                 [("policy_id", "policies"), ("section_id", "sections"), ("body", "guideline_bodies"),
-                                 ("reference_id", "policy_references")], ["body"]),
+                                 ("guideline_id", "guidelines"), ("reference_id", "policy_references")],
+                                ["body", "guideline_id"]),
+    "guideline_recommendations": Table(
+        "id", "id:str policy_id:str section_id:str mention_id:str guideline_id:str text:str category:str label:str "
+              "level_of_recommendation:str level_of_evidence:str " + SPAN,
+        [("policy_id", "policies"), ("section_id", "sections"), ("mention_id", "guideline_mentions"),
+         ("guideline_id", "guidelines")], ["guideline_id"], ["text"]),
     "indications": Table("id", "id:str label:str mesh_id:str mesh_heading:str mesh_note:str icd10:str broader_id:str",
                          [("broader_id", "indications")], ["mesh_id"]),
     "statement_indications": Table(("statement_id", "indication_id"), "statement_id:str indication_id:str "
