@@ -1,10 +1,16 @@
 """The `kb` command: a thin layer over kb.store and kb.ingest."""
 from __future__ import annotations
 
+import csv
+import json
+import sqlite3
+import sys
 from pathlib import Path
 
 import click
+from tabulate import tabulate
 
+from .queries import DEFAULT_QUERIES, load_queries, parameters
 from .store.build import BuildError, build
 from .store.manifest import ManifestError
 
@@ -46,3 +52,64 @@ def build_command(db_path: Path, data_dir: Path, strict: bool, quiet: bool):
     if report.failed:
         click.echo(f"not loaded: {', '.join(report.failed)} (see the messages above)", err=True)
 
+
+
+def _open(db_path: Path) -> sqlite3.Connection:
+    if not db_path.is_file():
+        raise click.ClickException(f"{db_path}: no knowledge base here; run `kb build` first")
+    return sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+
+
+def _emit(columns: list[str], rows: list[tuple], fmt: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps([dict(zip(columns, row)) for row in rows], indent=2, ensure_ascii=False))
+    elif fmt == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    else:
+        click.echo(tabulate(rows, headers=columns, tablefmt="simple", maxcolwidths=60))
+
+
+@cli.command(name="query")
+@click.argument("name", required=False)
+@db_option
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="A value for a :name parameter.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--queries", "queries_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              default=DEFAULT_QUERIES, help="Folder of canned queries (the same files Datasette serves).")
+def query_command(name, db_path, params, fmt, queries_dir):
+    """Run canned query NAME from queries/; without NAME, list them."""
+    queries = load_queries(queries_dir)
+    if name is None:
+        for key, query in queries.items():
+            needs = " ".join(f"-p {p}=..." for p in parameters(query["sql"]))
+            click.echo(f"{key:38} {query.get('title', '')}" + (f"  [{needs}]" if needs else ""))
+        return
+    if name not in queries:
+        raise click.ClickException(f"no canned query {name!r}; `kb query` lists them")
+    values = dict(p.split("=", 1) for p in params if "=" in p)
+    missing = [p for p in parameters(queries[name]["sql"]) if p not in values]
+    if missing:
+        raise click.ClickException(f"{name} needs {', '.join(f'-p {m}=...' for m in missing)}")
+    with _open(db_path) as conn:
+        cursor = conn.execute(queries[name]["sql"], values)
+        _emit([d[0] for d in cursor.description], cursor.fetchall(), fmt)
+
+
+@cli.command(name="matrix")
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+def matrix_command(db_path, fmt):
+    """The coverage matrix as a grid: an indication per row, a policy per column, statuses in the cells."""
+    with _open(db_path) as conn:
+        policies = [row[0] for row in conn.execute("select id from policies order by id")]
+        cells: dict[tuple[str, str], list[str]] = {}
+        labels: dict[str, str] = {}
+        for indication_id, label, policy, status, mapping in conn.execute(
+                "select indication_id, indication, policy_id, status, mapping from coverage_matrix"):
+            labels[indication_id] = label
+            text = status + ("" if mapping == "direct" else f" ({mapping})")
+            cells.setdefault((indication_id, policy), []).append(text)
+    rows = [(labels[i], *("; ".join(cells.get((i, p), [])) for p in policies)) for i in sorted(labels)]
+    _emit(["indication", *policies], rows, fmt)

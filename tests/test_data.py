@@ -7,7 +7,7 @@ import re
 import yaml
 
 from kb.store.schema import TABLES, VIEWS
-from kb.web.plugin import read_query
+from kb.queries import read_query
 
 from .conftest import DATA, ROOT
 

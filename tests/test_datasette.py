@@ -31,9 +31,15 @@ def test_canned_queries_come_from_the_queries_folder(get):
     assert queries == {
         "cites_pmid": "Everything that cites a given PMID",
         "coverage_by_indication": "Coverage by indication across policies",
+        "coverage_matrix": "Coverage matrix (indication × policy)",
+        "policy_overlap": "Overlap between every pair of policies",
         "references_cited_by_several_policies": "References cited by more than one policy",
         "source_lines": "Source lines of a policy",
+        "statement_evidence_path": "From a statement to its evidence, trials and results",
         "statements_with_evidence": "Statements with the evidence their sections cite",
+        "work_citations": "Everywhere a work is cited",
+        "works_cited_by_one_issuer": "Works cited by one issuer only",
+        "works_ranked_by_issuers": "Works ranked by how many issuers cite them",
     }
 
 
@@ -106,3 +112,18 @@ def test_status_facet(get):
     facets = get("/kb/statements.json?_facet=status").json()["facet_results"]["status"]["results"]
     assert {f["value"]: f["count"] for f in facets} == {
         "investigational": 7, "medically necessary": 15, "experimental/investigational": 1}
+
+
+def test_graph_views_are_described_by_the_plugin(get):
+    html = get("/kb/graph_reports_trial").text
+    assert "Edges of type reports_trial: work → the trial it reports." in html
+    rows = get("/kb/graph_reports_trial.json?_shape=array&target=trial/eclipse").json()
+    assert [r["source"] for r in rows] == ["work/pmid:26230972", "work/pmid:34384914"]
+
+
+def test_work_citations_and_overlap_queries(get):
+    rows = get("/kb/work_citations.json?work_id=pmid:34384914&_shape=array").json()
+    assert [(r["policy_id"], r["reference_number"]) for r in rows] == [("premera-7.01.92", 17)]
+    overlap = get("/kb/policy_overlap.json?_shape=array").json()[0]
+    assert overlap == {"policy_a": "bcbsma-260", "policy_b": "premera-7.01.92", "shared_works": 36,
+                       "all_works": 76, "jaccard": 0.474}

@@ -183,8 +183,9 @@ def test_codes_with_the_status_their_section_gives(parsed):
 
 
 def test_statements_name_their_codes(parsed):
-    assert [s.codes for s in parsed["medmutual-200802"].statements] == [
+    assert [[code for _, code in s.codes] for s in parsed["medmutual-200802"].statements] == [
         ["47371", "47381"], ["47381", "47383"], ["55873"], ["50250", "50593"], ["20983"]]
+    assert {system for s in parsed["medmutual-200802"].statements for system, _ in s.codes} == {"CPT"}
 
 
 def test_registered_trials(parsed):

@@ -76,7 +76,7 @@ class Statement:
     line_of_business: str | None = None
     logic: str | None = None  # how its criteria combine: "any" / "all"
     criteria: list[Criterion] = field(default_factory=list)
-    codes: list[str] = field(default_factory=list)
+    codes: list[tuple[str, str]] = field(default_factory=list)  # (system, code) the statement names
 
 
 @dataclass

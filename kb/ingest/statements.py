@@ -139,7 +139,7 @@ def _statement(ctx: Context, node: Node, status, section, lead_in: str | None, o
         crit = Criterion(1, inline.group("x").strip(), node.unit.span, kind="inline")
         crit.thresholds = thresholds_in(crit.text)
         statement.criteria.append(crit)
-    statement.codes = [code for _system, code in codes_named_in(text)]
+    statement.codes = codes_named_in(text)
     return statement
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import sqlite_utils
 import yaml
 
+from ..graph import build_graph, edge_views, graph_rows
 from ..ingest import DocumentError, Problem, load_bodies, parse_document
 from ..resolve import resolve
 from .manifest import Entry, load_manifest, unlisted_documents
@@ -151,5 +152,11 @@ def _write(db: sqlite_utils.Database, tables: dict[str, list[dict]]) -> None:
         if table.fts:
             db[name].enable_fts(table.fts, create_triggers=False)
     for name, sql in VIEWS.items():
+        db.create_view(name, sql)
+    nodes, edges = graph_rows(build_graph(db))
+    db["nodes"].insert_all(nodes, batch_size=1000)
+    db["edges"].insert_all(edges, batch_size=1000)
+    db["nodes"].rebuild_fts()
+    for name, sql in edge_views().items():
         db.create_view(name, sql)
     db.execute("ANALYZE")

@@ -54,7 +54,8 @@ def policy_rows(entry: Entry, policy: Policy) -> dict[str, list[dict]]:
                 {"id": f"{cid}:threshold:{i}", "criterion_id": cid, "subject": t.subject, "comparator": t.comparator,
                  "comparator_text": t.comparator_text, "value": t.value, "unit": t.unit}
                 for i, t in enumerate(c.thresholds, start=1)]
-        tables["statement_codes"] += [{"statement_id": sid, "code": code} for code in dict.fromkeys(s.codes)]
+        tables["statement_codes"] += [{"statement_id": sid, "system": system, "code": code}
+                                      for system, code in dict.fromkeys(s.codes)]
     tables["codes"] += [
         {"id": f"{pid}:code:{i}", "policy_id": pid, "section_id": section_id[c.section], "system": c.system,
          "code": c.code, "description": c.description, "status": c.status, "status_text": c.status_text,

@@ -46,7 +46,7 @@ TABLES: dict[str, Table] = {
     "codes": Table("id", "id:str policy_id:str section_id:str system:str code:str description:str status:str "
                          "status_text:str " + SPAN, [("policy_id", "policies"), ("section_id", "sections")],
                    ["code", "status"]),
-    "statement_codes": Table(("statement_id", "code"), "statement_id:str code:str",
+    "statement_codes": Table(("statement_id", "code"), "statement_id:str system:str code:str",
                              [("statement_id", "statements")], ["code"]),
     "code_notes": Table("id", "id:str policy_id:str system:str note:str status:str " + SPAN,
                         [("policy_id", "policies")]),
@@ -108,6 +108,10 @@ TABLES: dict[str, Table] = {
     "related_policies": Table("id", "id:str policy_id:str relation:str number:str title:str category:str " + SPAN,
                               [("policy_id", "policies")]),
     "devices": Table("id", "id:str policy_id:str name:str manufacturer:str " + SPAN, [("policy_id", "policies")]),
+    "nodes": Table("id", "id:str type:str label:str row_id:str source_table:str degree:int", indexes=["type"],
+                   fts=["label"]),
+    "edges": Table("id", "id:str source:str target:str type:str attributes:str",
+                   [("source", "nodes"), ("target", "nodes")], ["type"]),
     "problems": Table("id", "id:int file:str line:int severity:str code:str message:str", indexes=["severity"]),
 }
 
@@ -137,6 +141,39 @@ VIEWS: dict[str, str] = {
         join policies p on p.id = s.policy_id
         left join statement_criteria sc on sc.statement_id = s.id
         order by i.id, p.id, s.ordinal""",
+    "citing_places": """
+        select w.id as work_id, w.pmid, r.policy_id, coalesce(p.issuer, '(issuer not named: ' || p.id || ')') as issuer,
+               r.number as reference_number, r.line_start as reference_line, r.first_author, r.year, r.title,
+               r.match_method, c.marker, sec.path as cited_in_section, c.sentence as citing_sentence,
+               c.line_start as citation_line
+        from works w
+        join policy_references r on r.work_id = w.id
+        join policies p on p.id = r.policy_id
+        left join citation_targets t on t.reference_id = r.id
+        left join citations c on c.id = t.citation_id
+        left join sections sec on sec.id = c.section_id
+        order by w.id, r.policy_id, c.line_start""",
+    "works_by_issuers": """
+        select w.id as work_id, w.kind, w.pmid, w.first_author, w.year, w.title,
+               count(distinct coalesce(p.issuer, p.id)) as issuers, count(distinct r.policy_id) as policies,
+               group_concat(distinct coalesce(p.issuer, '(issuer not named: ' || p.id || ')')) as cited_by
+        from works w
+        join policy_references r on r.work_id = w.id
+        join policies p on p.id = r.policy_id
+        group by w.id
+        order by issuers desc, policies desc, w.first_author, w.id""",
+    "policy_overlap": """
+        with cited as (select distinct policy_id, work_id from policy_references),
+        pairs as (select a.id as policy_a, b.id as policy_b from policies a join policies b on a.id < b.id),
+        counted as (
+          select policy_a, policy_b,
+                 (select count(*) from cited x join cited y on y.work_id = x.work_id
+                  where x.policy_id = policy_a and y.policy_id = policy_b) as shared_works,
+                 (select count(distinct work_id) from cited where policy_id in (policy_a, policy_b)) as all_works
+          from pairs)
+        select policy_a, policy_b, shared_works, all_works,
+               round(1.0 * shared_works / nullif(all_works, 0), 3) as jaccard
+        from counted order by jaccard desc, policy_a, policy_b""",
     "coverage": """
         select s.id as statement_id, s.policy_id,
                coalesce(p.issuer, '(issuer not named: ' || p.id || ')') as issuer, p.title as policy_title, s.indication, s.status,

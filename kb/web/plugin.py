@@ -1,37 +1,18 @@
 """Datasette plugin: canned queries from queries/*.sql, and source-line links on every record.
 
-A query file starts with comment lines naming it:
-
-    -- title: References cited by more than one policy
-    -- description: ...
-    select ...
-
 The folder is the plugin setting `queries_dir` in metadata.yml (relative to the working
 folder), else the repository's queries/ beside the kb package.
 """
 from __future__ import annotations
 
-import re
 import urllib.parse
 from pathlib import Path
 
 from datasette import hookimpl
 from markupsafe import Markup, escape
 
-_HEADER = re.compile(r"^--\s*(?P<key>title|description|hide_sql)\s*:\s*(?P<value>.*?)\s*$")
-DEFAULT_QUERIES = Path(__file__).resolve().parents[2] / "queries"
-
-
-def read_query(path: Path) -> dict:
-    """A canned query from a .sql file: its SQL plus the title and description in its header."""
-    query: dict = {"sql": path.read_text(encoding="utf-8")}
-    for line in query["sql"].splitlines():
-        match = _HEADER.match(line)
-        if not match:
-            break
-        key, value = match.group("key"), match.group("value")
-        query[key] = value.lower() == "true" if key == "hide_sql" else value
-    return query
+from ..graph import EDGE_TYPES
+from ..queries import DEFAULT_QUERIES, load_queries
 
 
 def queries_dir(datasette) -> Path:
@@ -43,7 +24,18 @@ def queries_dir(datasette) -> Path:
 def canned_queries(datasette, database):
     if database != "kb":
         return None
-    return {path.stem: read_query(path) for path in sorted(queries_dir(datasette).glob("*.sql"))}
+    return load_queries(queries_dir(datasette))
+
+
+@hookimpl
+def get_metadata(datasette, key, database, table):
+    """Describe the graph_<edge type> views from the graph module, where the edge types are defined."""
+    views = {f"graph_{kind}": {"description": f"Edges of type {kind}: {meaning}.",
+                               "columns": {"source": "Node id of the tail.", "source_label": "Its label.",
+                                           "target": "Node id of the head.", "target_label": "Its label.",
+                                           "attributes": "Edge attributes as JSON."}}
+             for kind, meaning in EDGE_TYPES.items()}
+    return {"databases": {"kb": {"tables": views}}}
 
 
 @hookimpl

@@ -1,0 +1,74 @@
+"""The evidence graph: built from the store, persisted as nodes and edges, read back identically."""
+from __future__ import annotations
+
+import json
+
+import networkx as nx
+import pytest
+from click.testing import CliRunner
+
+from kb.cli import cli
+from kb.graph import build_graph, load_graph
+
+
+@pytest.fixture(scope="module")
+def graph(kb):
+    return build_graph(kb)
+
+
+def test_persisted_graph_is_the_built_graph(kb, graph):
+    persisted = load_graph(kb)
+    assert nx.utils.nodes_equal(persisted.nodes(data=True), graph.nodes(data=True))
+    assert sorted(persisted.edges(keys=True, data=True)) == sorted(graph.edges(keys=True, data=True))
+
+
+def test_node_and_edge_counts(kb):
+    nodes = dict(kb.execute("select type, count(*) from nodes group by type").fetchall())
+    assert nodes == {"code": 17, "criterion": 34, "external_policy": 18, "guideline": 29, "indication": 19,
+                     "issuer": 3, "policy": 5, "recommendation": 12, "reference": 257, "result": 38,
+                     "section": 148, "statement": 23, "trial": 13, "work": 171}
+    edges = dict(kb.execute("select type, count(*) from edges group by type").fetchall())
+    assert (edges["cites"], edges["is_work"], edges["reports_trial"], edges["about"]) == (138, 257, 9, 35)
+
+
+def test_solstice_from_policies_to_results(graph):
+    policies = sorted(source for source, _ in graph.in_edges("trial/solstice") if source.startswith("policy/"))
+    assert policies == ["policy/premera-7.01.92", "policy/unnamed-solid-tumors-outside-liver"]
+    assert list(graph.predecessors("trial/solstice")).count("work/pmid:32151777") == 1
+    results = [graph.nodes[n]["label"] for n in graph.successors("trial/solstice")]
+    assert "overall survival, 24 months, cryoablation: 86.6%" in results and len(results) == 6
+    listing = sorted(graph.nodes[r]["label"] for r, _ in graph.in_edges("work/pmid:32151777"))
+    assert listing == ["Callstrom 2020 (#15)", "Callstrom 2020 (#20)", "Callstrom 2020 (#69)"]
+
+
+def test_statement_to_trial_results_path(kb):
+    rows = kb.execute(open("queries/statement_evidence_path.sql").read(),
+                      {"statement_id": "bcbsks-liver-tumors:statement:1"}).fetchall()
+    wang = [r for r in rows if r[7] == "Wang 2015 RCT"]
+    assert len(wang) == 20 and {r[0] for r in wang} == {"<sup>2</sup>"}
+    assert ("overall survival", "5 years", "cryoablation", 40.0) in [(r[8], r[9], r[10], r[11]) for r in wang]
+
+
+def test_works_ranked_by_issuers(kb):
+    counts = dict(kb.execute("select issuers, count(*) from works_by_issuers group by issuers").fetchall())
+    assert counts == {1: 113, 2: 30, 3: 28}
+    solo = kb.execute("select count(*) from works_by_issuers where issuers = 1 and cited_by like "
+                      "'Blue Cross and Blue Shield of Kansas'").fetchone()[0]
+    assert solo == 24  # the liver policy's 33 references, less the 9 works it shares
+
+
+def test_cli_query_and_matrix(kb_path):
+    runner = CliRunner()
+    result = runner.invoke(cli, ["query", "work_citations", "--db", str(kb_path), "-p", "work_id=pmid:32151777",
+                                 "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert [(r["policy_id"], r["reference_number"]) for r in json.loads(result.stdout)] == [
+        ("bcbsma-260", 20), ("premera-7.01.92", 15), ("unnamed-solid-tumors-outside-liver", 69)]
+    missing = runner.invoke(cli, ["query", "work_citations", "--db", str(kb_path)])
+    assert missing.exit_code == 1 and "work_citations needs -p work_id=..." in missing.stderr
+    matrix = json.loads(runner.invoke(cli, ["matrix", "--db", str(kb_path), "--format", "json"]).stdout)
+    hcc = next(row for row in matrix if row["indication"] == "Hepatocellular carcinoma")
+    assert hcc["bcbsks-liver-tumors"] == "experimental/investigational (via liver-neoplasms)"
+    assert hcc["medmutual-200802"] == "medically necessary"
+    absent = runner.invoke(cli, ["matrix", "--db", str(kb_path.parent / "none.db")])
+    assert absent.exit_code == 1 and "no knowledge base here; run `kb build` first" in absent.stderr
