@@ -72,3 +72,10 @@ def test_every_query_file_is_titled_and_described():
     for path in files:
         query = read_query(path)
         assert query.get("title") and query.get("description"), path.name
+
+
+def test_no_query_hides_a_table_or_view():
+    """Datasette serves a canned query at /kb/<name>: a query named like a table would hide the table."""
+    names = {path.stem for path in (ROOT / "queries").glob("*.sql")}
+    assert names.isdisjoint(set(TABLES) | set(VIEWS))
+    assert not {name for name in names if name.startswith("graph_")}

@@ -31,8 +31,8 @@ def test_canned_queries_come_from_the_queries_folder(get):
     assert queries == {
         "cites_pmid": "Everything that cites a given PMID",
         "coverage_by_indication": "Coverage by indication across policies",
-        "coverage_matrix": "Coverage matrix (indication × policy)",
-        "policy_overlap": "Overlap between every pair of policies",
+        "indication_coverage_matrix": "Coverage matrix (indication × policy)",
+        "policy_pair_overlap": "Overlap between every pair of policies",
         "references_cited_by_several_policies": "References cited by more than one policy",
         "source_lines": "Source lines of a policy",
         "statement_evidence_path": "From a statement to its evidence, trials and results",
@@ -88,7 +88,10 @@ def test_source_lines_query(get):
 
 
 @pytest.mark.parametrize("table", ["policies", "statements", "criteria", "thresholds", "codes", "policy_references",
-                                   "citations", "registered_trials", "guideline_mentions", "problems"])
+                                   "citations", "registered_trials", "guideline_mentions", "problems", "works",
+                                   "citation_anomalies", "indications", "coverage_matrix", "trials", "trial_results",
+                                   "guidelines", "guideline_recommendations", "nodes", "edges", "works_by_issuers",
+                                   "policy_overlap"])
 def test_table_pages_render_with_descriptions(get, table):
     html = get(f"/kb/{table}").text
     description = yaml.safe_load((ROOT / "metadata.yml").read_text())["databases"]["kb"]["tables"][table]["description"]
@@ -124,6 +127,6 @@ def test_graph_views_are_described_by_the_plugin(get):
 def test_work_citations_and_overlap_queries(get):
     rows = get("/kb/work_citations.json?work_id=pmid:34384914&_shape=array").json()
     assert [(r["policy_id"], r["reference_number"]) for r in rows] == [("premera-7.01.92", 17)]
-    overlap = get("/kb/policy_overlap.json?_shape=array").json()[0]
+    overlap = get("/kb/policy_pair_overlap.json?_shape=array").json()[0]
     assert overlap == {"policy_a": "bcbsma-260", "policy_b": "premera-7.01.92", "shared_works": 36,
                        "all_works": 76, "jaccard": 0.474}
