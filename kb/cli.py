@@ -10,6 +10,9 @@ from pathlib import Path
 import click
 from tabulate import tabulate
 
+from .enrich import Settings, enrich
+from .enrich.cache import DEFAULT_CACHE
+from .enrich.pubmed import RecordError
 from .queries import DEFAULT_QUERIES, load_queries, parameters
 from .store.build import BuildError, build
 from .store.manifest import ManifestError
@@ -52,6 +55,45 @@ def build_command(db_path: Path, data_dir: Path, strict: bool, quiet: bool):
     if report.failed:
         click.echo(f"not loaded: {', '.join(report.failed)} (see the messages above)", err=True)
 
+
+
+@cli.command(name="enrich")
+@db_option
+@click.option("--cache", "cache_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_CACHE,
+              show_default=True, help="SQLite file holding fetched PubMed records (outside build/).")
+@click.option("--eutils-url", help="E-utilities base URL [default: $KB_EUTILS_URL, else NCBI's].")
+@click.option("--refresh", is_flag=True, help="Fetch again even the records already cached.")
+@click.option("--import", "imports", multiple=True, type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="PubMed XML or MEDLINE file saved from PubMed (repeatable): loaded instead of fetched.")
+@click.option("--require-network", is_flag=True, help="Exit non-zero when any record could not be fetched.")
+def enrich_command(db_path, cache_path, eutils_url, refresh, imports, require_network):
+    """Fetch the PubMed records of every cited PMID (cached), match citations without one, and audit them."""
+    if not db_path.is_file():
+        raise click.ClickException(f"{db_path}: no knowledge base here; run `kb build` first")
+    settings = Settings(base_url=eutils_url) if eutils_url else Settings()
+
+    def progress(batches):
+        with click.progressbar(batches, label="efetch", file=sys.stderr) as bar:
+            yield from bar
+
+    try:
+        report = enrich(db_path, cache_path, settings, refresh=refresh, imports=imports, progress=progress)
+    except RecordError as exc:
+        raise click.ClickException(str(exc)) from None
+    for message in report.messages:
+        click.echo(message, err=True)
+    click.echo(f"{report.wanted} PMIDs wanted: {report.cached} already cached, {report.fetched} fetched, "
+               f"{len(report.failed)} not fetched; {report.imported} imported; "
+               f"{report.matched} PMIDs found by ECitMatch; {report.requests} requests to {settings.base_url}")
+    for what, failures in (("PMIDs not fetched", report.failed), ("citations not matched", report.unmatched)):
+        reasons: dict[str, int] = {}
+        for reason in failures.values():
+            reasons[reason] = reasons.get(reason, 0) + 1
+        for reason, count in sorted(reasons.items()):
+            click.echo(f"  {count} {what}: {reason}", err=True)
+    if require_network and (report.failed or report.unmatched):
+        raise click.ClickException(f"--require-network: {len(report.failed)} PMIDs and {len(report.unmatched)} "
+                                   f"citations could not be fetched")
 
 
 def _open(db_path: Path) -> sqlite3.Connection:

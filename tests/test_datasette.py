@@ -29,6 +29,7 @@ def get(datasette):
 def test_canned_queries_come_from_the_queries_folder(get):
     queries = {q["name"]: q["title"] for q in get("/kb.json").json()["queries"]}
     assert queries == {
+        "audit_findings": "Citation audit: where policies disagree with PubMed",
         "cites_pmid": "Everything that cites a given PMID",
         "coverage_by_indication": "Coverage by indication across policies",
         "indication_coverage_matrix": "Coverage matrix (indication × policy)",
@@ -91,7 +92,7 @@ def test_source_lines_query(get):
                                    "citations", "registered_trials", "guideline_mentions", "problems", "works",
                                    "citation_anomalies", "indications", "coverage_matrix", "trials", "trial_results",
                                    "guidelines", "guideline_recommendations", "nodes", "edges", "works_by_issuers",
-                                   "policy_overlap"])
+                                   "policy_overlap", "pubmed_articles", "citation_audit", "citation_matches"])
 def test_table_pages_render_with_descriptions(get, table):
     html = get(f"/kb/{table}").text
     description = yaml.safe_load((ROOT / "metadata.yml").read_text())["databases"]["kb"]["tables"][table]["description"]
@@ -109,6 +110,11 @@ def test_coverage_view_facets_by_issuer(get):
     assert issuers == {"Blue Cross Blue Shield of Massachusetts": 2, "Premera": 2,
                        "(issuer not named: unnamed-solid-tumors-outside-liver)": 6,
                        "(issuer not named: medmutual-200802)": 5}
+
+
+def test_every_work_shows_its_enrichment_status(get):
+    facets = get("/kb/works.json?_facet=enrichment").json()["facet_results"]["enrichment"]["results"]
+    assert {f["value"]: f["count"] for f in facets} == {"not fetched": 138, "no PMID": 33}
 
 
 def test_status_facet(get):

@@ -118,4 +118,5 @@ def _work_row(work: dict, refs: list[dict]) -> dict:
         "year": first["year"], "volume": first["volume"], "issue": first["issue"], "pages": first["pages"],
         "doi": next((r["doi"] for r in refs if r["doi"]), None),
         "n_references": len(refs), "n_policies": len({r["policy_id"] for r in refs}),
+        "enrichment": None,  # set from the PubMed cache when the knowledge base is written
     }

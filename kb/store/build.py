@@ -6,17 +6,17 @@ complete, so a failed or interrupted build leaves the previous knowledge base as
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlite_utils
 import yaml
 
+from ..enrich.apply import apply_cache
 from ..graph import build_graph, edge_views, graph_rows
 from ..ingest import DocumentError, Problem, load_bodies, parse_document
 from ..resolve import resolve
+from .atomic import atomic_database
 from .manifest import Entry, load_manifest, unlisted_documents
 from .rows import policy_rows, problem_rows
 from .schema import TABLES, VIEWS
@@ -70,9 +70,13 @@ def _check_entry(entry: Entry, path: Path, source: str) -> list[Problem]:
     return problems
 
 
-def build(db_path: Path, data_dir: Path, strict: bool = False) -> BuildReport:
-    """Parse all policies in data_dir and write db_path atomically. Raises BuildError with strict problems."""
+def build(db_path: Path, data_dir: Path, strict: bool = False, cache_path: Path | None = None) -> BuildReport:
+    """Parse all policies in data_dir and write db_path atomically. Raises BuildError with strict problems.
+
+    The PubMed cache (default data_dir/pubmed-cache.sqlite) supplies whatever enrichment it holds.
+    """
     report = BuildReport(db_path)
+    cache_path = cache_path or data_dir / "pubmed-cache.sqlite"
     entries = load_manifest(data_dir)
     entries += unlisted_documents(data_dir, entries)
     curation = load_curation(data_dir / "curation")
@@ -110,7 +114,7 @@ def build(db_path: Path, data_dir: Path, strict: bool = False) -> BuildReport:
         raise BuildError(f"--strict: {len(serious)} problem(s); the knowledge base was not written", serious)
     if not report.loaded:
         raise BuildError("no policy document could be loaded; the knowledge base was not written", serious)
-    _write_atomically(db_path, tables)
+    _write_atomically(db_path, tables, cache_path, report)
     report.counts = {name: len(rows) for name, rows in tables.items()}
     return report
 
@@ -124,30 +128,23 @@ def _unmapped_statements(tables: dict[str, list[dict]]) -> list[Problem]:
             for s in tables["statements"] if s["id"] not in mapped]
 
 
-def _write_atomically(db_path: Path, tables: dict[str, list[dict]]) -> None:
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{db_path.name}.", suffix=".tmp", dir=db_path.parent)
-    os.close(fd)
-    try:
-        db = sqlite_utils.Database(tmp)
+def _write_atomically(db_path: Path, tables: dict[str, list[dict]], cache_path: Path, report: BuildReport) -> None:
+    with atomic_database(db_path) as db:
         _write(db, tables)
-        db.close()
-        os.replace(tmp, db_path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        for message in apply_cache(db, cache_path):
+            report.problems.append(Problem("warning", "cached-record-unreadable", str(cache_path), 1, message))
 
 
 def _write(db: sqlite_utils.Database, tables: dict[str, list[dict]]) -> None:
     for name, table in TABLES.items():
         columns = table.column_types
-        db[name].create(columns, pk=table.pk, foreign_keys=[(c, other, "id") for c, other in table.foreign_keys])
+        db[name].create(columns, pk=table.pk, foreign_keys=table.references)
         rows = tables[name]
         for row in rows:
             if set(row) != set(columns):
                 raise ValueError(f"{name}: row columns {sorted(set(row) ^ set(columns))} disagree with the schema")
         db[name].insert_all(rows, batch_size=500)
-        for column in table.indexes + [fk for fk, _ in table.foreign_keys]:
+        for column in table.indexes + [fk for fk, *_ in table.foreign_keys]:
             db[name].create_index([column], if_not_exists=True)
         if table.fts:
             db[name].enable_fts(table.fts, create_triggers=False)

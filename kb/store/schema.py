@@ -13,9 +13,13 @@ SPAN = "line_start:int line_end:int char_start:int char_end:int"
 class Table:
     pk: str | tuple[str, ...]
     columns: str  # "name:type ..." with type one of int, float, str
-    foreign_keys: list[tuple[str, str]] = field(default_factory=list)
+    foreign_keys: list[tuple] = field(default_factory=list)  # (column, table) to its id, or (column, table, column)
     indexes: list[str] = field(default_factory=list)
     fts: list[str] = field(default_factory=list)
+
+    @property
+    def references(self) -> list[tuple[str, str, str]]:
+        return [(fk[0], fk[1], fk[2] if len(fk) > 2 else "id") for fk in self.foreign_keys]
 
     @property
     def column_types(self) -> dict[str, type]:
@@ -51,7 +55,7 @@ TABLES: dict[str, Table] = {
     "code_notes": Table("id", "id:str policy_id:str system:str note:str status:str " + SPAN,
                         [("policy_id", "policies")]),
     "works": Table("id", "id:str kind:str pmid:str first_author:str title:str journal:str year:int volume:str "
-                         "issue:str pages:str doi:str n_references:int n_policies:int",
+                         "issue:str pages:str doi:str n_references:int n_policies:int enrichment:str",
                    indexes=["pmid", "kind", "n_policies"], fts=["title", "first_author", "journal"]),
     "policy_references": Table(
         "id", "id:str policy_id:str section_id:str position:int number:int number_inferred:int authors:str "
@@ -108,6 +112,31 @@ TABLES: dict[str, Table] = {
     "related_policies": Table("id", "id:str policy_id:str relation:str number:str title:str category:str " + SPAN,
                               [("policy_id", "policies")]),
     "devices": Table("id", "id:str policy_id:str name:str manufacturer:str " + SPAN, [("policy_id", "policies")]),
+    "pubmed_articles": Table("pmid", "pmid:str title:str abstract:str journal:str journal_iso:str pub_date:str "
+                                     "year:int volume:str issue:str pages:str doi:str pmc:str language:str "
+                                     "n_authors:int fetched_at:str source:str", indexes=["doi"],
+                             fts=["title", "abstract"]),
+    "pubmed_abstract_sections": Table(("pmid", "ordinal"), "pmid:str ordinal:int label:str category:str text:str",
+                                      [("pmid", "pubmed_articles", "pmid")]),
+    "pubmed_authors": Table(("pmid", "position"), "pmid:str position:int last_name:str fore_name:str initials:str "
+                                                   "collective_name:str affiliation:str",
+                            [("pmid", "pubmed_articles", "pmid")], ["last_name"]),
+    "pubmed_publication_types": Table(("pmid", "type"), "pmid:str ui:str type:str",
+                                      [("pmid", "pubmed_articles", "pmid")], ["type"]),
+    "pubmed_mesh": Table(("pmid", "ordinal"), "pmid:str ordinal:int descriptor_ui:str descriptor:str major:int "
+                                               "qualifiers:str", [("pmid", "pubmed_articles", "pmid")],
+                         ["descriptor_ui"]),
+    "pubmed_keywords": Table(("pmid", "ordinal"), "pmid:str ordinal:int keyword:str major:int",
+                             [("pmid", "pubmed_articles", "pmid")]),
+    "pubmed_comments_corrections": Table(("pmid", "ordinal"), "pmid:str ordinal:int ref_type:str ref_pmid:str "
+                                                               "ref_source:str", [("pmid", "pubmed_articles", "pmid")],
+                                         ["ref_type"]),
+    "citation_matches": Table("reference_id", "reference_id:str query:str answer:str pmid:str status:str detail:str",
+                              [("reference_id", "policy_references")], ["status"]),
+    "citation_audit": Table("id", "id:str reference_id:str policy_id:str work_id:str pmid:str checked:str "
+                                  "policy_value:str pubmed_value:str score:float detail:str",
+                            [("reference_id", "policy_references"), ("policy_id", "policies"), ("work_id", "works"),
+                             ("pmid", "pubmed_articles", "pmid")], ["checked", "pmid"]),
     "nodes": Table("id", "id:str type:str label:str row_id:str source_table:str degree:int", indexes=["type"],
                    fts=["label"]),
     "edges": Table("id", "id:str source:str target:str type:str attributes:str",

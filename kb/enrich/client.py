@@ -1,0 +1,156 @@
+"""The E-utilities client: Bio.Entrez, pointed where we say, polite, and patient with faults.
+
+Bio.Entrez always calls https://eutils.ncbi.nlm.nih.gov/...; a urllib handler installed with the
+public opener API rewrites that address to the configured base URL (KB_EUTILS_URL), and gives
+each request a timeout. Bio.Entrez's own retries (immediate, without pausing) are turned off:
+ours back off exponentially on 429, 5xx, timeouts and dropped connections, honour Retry-After,
+and check each response before accepting it (a truncated XML body is retried).
+"""
+from __future__ import annotations
+
+import http.client
+import os
+import socket
+import threading
+import time
+import urllib.request
+import warnings
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from urllib.error import HTTPError, URLError
+
+from Bio import Entrez
+
+from .pubmed import RecordError, split_articles
+
+NCBI_EUTILS = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
+
+
+class EutilsError(Exception):
+    """A request that failed for good, after retries: the message says which and why."""
+
+
+@dataclass
+class Settings:
+    base_url: str = field(default_factory=lambda: os.environ.get("KB_EUTILS_URL", NCBI_EUTILS))
+    email: str | None = field(default_factory=lambda: os.environ.get("KB_NCBI_EMAIL"))
+    api_key: str | None = field(default_factory=lambda: os.environ.get("NCBI_API_KEY"))
+    tool: str = "cryo-kb"
+    timeout: float = field(default_factory=lambda: float(os.environ.get("KB_EUTILS_TIMEOUT", 30)))
+    max_tries: int = field(default_factory=lambda: int(os.environ.get("KB_EUTILS_MAX_TRIES", 4)))
+    # seconds before the first retry; doubles each time
+    backoff: float = field(default_factory=lambda: float(os.environ.get("KB_EUTILS_BACKOFF", 1.0)))
+    max_backoff: float = 60.0
+    batch_size: int = 200  # ids per efetch request: NCBI's limit for one request
+
+    @property
+    def rate(self) -> float:
+        """Requests a second NCBI allows: 10 with an API key, 3 without."""
+        return 10.0 if self.api_key else 3.0
+
+
+class _Redirect(urllib.request.BaseHandler):
+    """Sends requests for NCBI's E-utilities to another base URL, each with a timeout."""
+
+    handler_order = 100
+
+    def __init__(self, base_url: str, timeout: float):
+        self.base_url = base_url if base_url.endswith("/") else base_url + "/"
+        self.timeout = timeout
+
+    def _redirect(self, request):
+        if request.full_url.startswith(NCBI_EUTILS) and self.base_url != NCBI_EUTILS:
+            request.full_url = self.base_url + request.full_url[len(NCBI_EUTILS):]
+        request.timeout = self.timeout
+        return request
+
+    http_request = https_request = _redirect
+
+
+class RateLimiter:
+    """At most `rate` calls a second, measured between the starts of calls."""
+
+    def __init__(self, rate: float):
+        self.interval = 1.0 / rate
+        self.last = float("-inf")
+        self.lock = threading.Lock()
+
+    def wait(self) -> None:
+        with self.lock:
+            delay = self.last + self.interval - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            self.last = time.monotonic()
+
+
+def _retry_after(error: HTTPError) -> float | None:
+    value = error.headers.get("Retry-After") if error.headers else None
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        try:
+            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+        except (TypeError, ValueError):
+            return None
+
+
+class EutilsClient:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.limiter = RateLimiter(settings.rate)
+        self.requests = 0
+        self.notes = [] if settings.email else [
+            "KB_NCBI_EMAIL is not set: NCBI asks every E-utilities client for a contact email"]
+        Entrez.email = settings.email
+        Entrez.tool = settings.tool
+        Entrez.api_key = settings.api_key
+        Entrez.max_tries = 1  # retries are ours, with backoff
+        urllib.request.install_opener(urllib.request.build_opener(_Redirect(settings.base_url, settings.timeout)))
+
+    def _call(self, what: str, request, check):
+        """Run request() until check(body) accepts its body, retrying transient faults with backoff."""
+        s = self.settings
+        last = "no attempt made"
+        for attempt in range(s.max_tries):
+            self.limiter.wait()
+            self.requests += 1
+            delay = min(s.max_backoff, s.backoff * 2 ** attempt)
+            try:
+                with warnings.catch_warnings():
+                    warnings.filterwarnings("ignore", message=r"\s*Email address is not specified")
+                    handle = request()
+                with handle:
+                    return check(handle.read())
+            except HTTPError as error:
+                if error.code != 429 and error.code < 500:
+                    raise EutilsError(f"{what}: HTTP {error.code} {error.reason} from {s.base_url}") from None
+                last = f"HTTP {error.code} {error.reason}"
+                delay = _retry_after(error) if _retry_after(error) is not None else delay
+            except (URLError, TimeoutError, socket.timeout, ConnectionError, http.client.HTTPException) as error:
+                reason = getattr(error, "reason", error)
+                last = f"no answer ({reason})"
+            except RecordError as error:
+                last = str(error)
+            if attempt + 1 < s.max_tries:
+                time.sleep(delay)
+        raise EutilsError(f"{what}: gave up after {s.max_tries} tries at {s.base_url}: {last}")
+
+    def efetch(self, pmids: list[str]) -> dict[str, str]:
+        """PubMed XML of each PMID, by PMID (ids PubMed does not return are absent)."""
+        if len(pmids) > self.settings.batch_size:
+            raise ValueError(f"at most {self.settings.batch_size} ids a request")
+        return self._call(f"efetch of {len(pmids)} PMIDs ({pmids[0]}…)",
+                          lambda: Entrez.efetch(db="pubmed", id=pmids, retmode="xml"), split_articles)
+
+    def ecitmatch(self, citations: list[dict]) -> list[str]:
+        """ECitMatch answer lines for citations (journal_title, year, volume, first_page, author_name, key)."""
+        def lines(body):
+            text = body.decode("utf-8") if isinstance(body, bytes) else body
+            found = [line for line in text.splitlines() if line.strip()]
+            if len(found) != len(citations):
+                raise RecordError(f"ECitMatch answered {len(found)} lines for {len(citations)} citations")
+            return found
+        return self._call(f"ecitmatch of {len(citations)} citations",
+                          lambda: Entrez.ecitmatch(db="pubmed", bdata=citations), lines)

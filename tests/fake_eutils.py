@@ -1,0 +1,159 @@
+"""A fake NCBI E-utilities server on 127.0.0.1, for the tests and the benchmark.
+
+It serves efetch.fcgi (GET and POST) and ecitmatch.cgi, counts and times every request, and can
+be told to answer the next requests with faults: an HTTP status (429 with Retry-After, 500), a slow
+answer, or a truncated body.
+
+TEST DATA: the PubMed records it serves are written by `records_from_policies` from the citations
+in the policies themselves (authors, title, journal, year, volume, issue, pages). They are not
+PubMed's records and carry a comment saying so.
+"""
+from __future__ import annotations
+
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from xml.sax.saxutils import escape
+
+LABEL = "<!-- TEST RECORD written by cryo-kb's tests from a policy's citation; not fetched from PubMed -->"
+DOCTYPE = ('<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January 2025//EN" '
+           '"{dtd}">')
+# The policy whose spelling a test record copies, when several policies cite the same paper.
+PREFERRED = ["premera-7.01.92", "bcbsks-liver-tumors", "unnamed-solid-tumors-outside-liver", "bcbsma-260"]
+
+
+def article_xml(pmid: str, authors: list[tuple[str, str]], title: str, journal: str, year: int | None,
+                volume: str | None = None, issue: str | None = None, pages: str | None = None,
+                publication_types=("Journal Article",), extra: str = "") -> str:
+    author_xml = "".join(f"<Author><LastName>{escape(last)}</LastName><Initials>{escape(ini)}</Initials></Author>"
+                         for last, ini in authors)
+    types = "".join(f"<PublicationType>{escape(t)}</PublicationType>" for t in publication_types)
+    return (
+        f"<PubmedArticle>{LABEL}<MedlineCitation Status=\"MEDLINE\"><PMID Version=\"1\">{pmid}</PMID>"
+        f"<Article><Journal><JournalIssue><Volume>{escape(volume or '')}</Volume><Issue>{escape(issue or '')}</Issue>"
+        f"<PubDate><Year>{year or ''}</Year></PubDate></JournalIssue><Title>{escape(journal)}</Title>"
+        f"<ISOAbbreviation>{escape(journal)}</ISOAbbreviation></Journal><ArticleTitle>{escape(title)}</ArticleTitle>"
+        f"<Pagination><MedlinePgn>{escape(pages or '')}</MedlinePgn></Pagination>"
+        f"<AuthorList>{author_xml}</AuthorList><PublicationTypeList>{types}</PublicationTypeList></Article>"
+        f"{extra}</MedlineCitation><PubmedData><ArticleIdList><ArticleId IdType=\"pubmed\">{pmid}</ArticleId>"
+        f"</ArticleIdList></PubmedData></PubmedArticle>")
+
+
+def _authors(authors: str | None) -> list[tuple[str, str]]:
+    found = []
+    for name in (authors or "").split(","):
+        name = name.strip()
+        if not name or name.startswith("et al"):
+            continue
+        last, _, initials = name.rpartition(" ")
+        found.append((last or name, initials if last else ""))
+    return found
+
+
+def records_from_policies(db) -> dict[str, str]:
+    """TEST DATA: one PubmedArticle per cited PMID, written from a policy's own citation of it."""
+    order = {pid: i for i, pid in enumerate(PREFERRED)}
+    refs = sorted(db.query("select * from policy_references where pmid is not null"),
+                  key=lambda r: (order.get(r["policy_id"], 99), r["position"]))
+    records = {}
+    for ref in refs:
+        if ref["pmid"] not in records:
+            records[ref["pmid"]] = article_xml(ref["pmid"], _authors(ref["authors"]), ref["title"] or "",
+                                               ref["journal"] or "", ref["year"], ref["volume"], ref["issue"],
+                                               ref["pages"])
+    return records
+
+
+@dataclass
+class Request:
+    at: float
+    path: str
+    method: str
+    ids: list[str]
+
+
+@dataclass
+class Fault:
+    status: int | None = None
+    headers: dict = field(default_factory=dict)
+    slow: float = 0.0
+    truncate: bool = False
+
+
+class FakeEutils:
+    def __init__(self, records: dict[str, str], citations: dict[str, str] | None = None,
+                 fail_ids: set[str] | None = None):
+        self.records = records
+        self.citations = citations or {}  # citation key -> answer ("12345", "AMBIGUOUS", "NOT_FOUND")
+        self.fail_ids = fail_ids or set()  # any efetch asking for one of these answers 500, always
+        self.faults: list[Fault] = []  # answered in order, one per efetch request, before normal service resumes
+        self.log: list[Request] = []
+        self.lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/entrez/eutils/"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def requests_to(self, name: str) -> list[Request]:
+        return [r for r in self.log if r.path.endswith(name)]
+
+    def _handler(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                self._answer(urllib.parse.urlsplit(self.path).query)
+
+            def do_POST(self):
+                self._answer(self.rfile.read(int(self.headers.get("Content-Length", 0))).decode())
+
+            def _answer(self, query: str):
+                params = urllib.parse.parse_qs(query, keep_blank_values=True)
+                path = urllib.parse.urlsplit(self.path).path
+                ids = params.get("id", [""])[0].split(",") if "id" in params else []
+                with fake.lock:
+                    fake.log.append(Request(time.monotonic(), path, self.command, [i for i in ids if i]))
+                    fault = fake.faults.pop(0) if fake.faults and path.endswith("efetch.fcgi") else None
+                if fault and fault.slow:
+                    time.sleep(fault.slow)
+                if fault and fault.status:
+                    return self._send(fault.status, b"fault injected by the test", "text/plain", fault.headers)
+                if path.endswith("efetch.fcgi"):
+                    if fake.fail_ids & set(ids):
+                        return self._send(500, b"server error injected by the test", "text/plain")
+                    body = ('<?xml version="1.0" ?>\n' + DOCTYPE.format(dtd=fake.base_url + "pubmed.dtd")
+                            + "\n<PubmedArticleSet>" + "".join(fake.records[i] for i in ids if i in fake.records)
+                            + "</PubmedArticleSet>").encode()
+                    if fault and fault.truncate:
+                        body = body[: len(body) // 2]
+                    return self._send(200, body, "text/xml")
+                if path.endswith("ecitmatch.cgi"):
+                    lines = []
+                    for line in params.get("bdata", [""])[0].split("\r"):
+                        key = line.split("|")[5] if line.count("|") >= 5 else ""
+                        lines.append(f"{line}|{fake.citations.get(key, 'NOT_FOUND')}")
+                    return self._send(200, ("\n".join(lines) + "\n").encode(), "text/plain")
+                return self._send(404, b"not served by the fake", "text/plain")
+
+            def _send(self, status, body, content_type, headers=None):
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                for key, value in (headers or {}).items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(body)
+
+        return Handler

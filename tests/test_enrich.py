@@ -1,0 +1,228 @@
+"""PubMed enrichment: the real Bio.Entrez client against a fake E-utilities server on 127.0.0.1."""
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import sqlite3
+
+import pytest
+import sqlite_utils
+from click.testing import CliRunner
+
+from kb.cli import cli
+from kb.enrich import Settings, enrich
+from kb.enrich.cache import PubmedCache
+from kb.enrich.client import EutilsClient
+from kb.store.build import build
+
+from .conftest import DATA
+from .fake_eutils import LABEL, Fault, FakeEutils, article_xml, records_from_policies
+
+N_PMIDS = 138  # distinct PMIDs the five policies cite
+
+
+@pytest.fixture(autouse=True)
+def quick_retries(monkeypatch):
+    """Offline runs back off for real; keep the pauses short in tests."""
+    monkeypatch.setenv("KB_EUTILS_BACKOFF", "0.01")
+    monkeypatch.setenv("KB_EUTILS_MAX_TRIES", "2")
+
+
+@pytest.fixture
+def kb_copy(kb_path, tmp_path):
+    path = tmp_path / "kb.db"
+    shutil.copyfile(kb_path, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def records(kb):
+    return records_from_policies(kb)
+
+
+def _settings(fake, **overrides):
+    return Settings(**{"base_url": fake.base_url, "email": "kb-tests@example.org", "api_key": None,
+                       "timeout": 2.0, "backoff": 0.05, **overrides})
+
+
+def _rows(path, sql):
+    return sqlite3.connect(path).execute(sql).fetchall()
+
+
+def test_requests_per_batch_and_nothing_on_a_cached_rerun(kb_copy, tmp_path, records):
+    cache = tmp_path / "cache.sqlite"
+    with FakeEutils(records) as fake:
+        report = enrich(kb_copy, cache, _settings(fake, batch_size=50))
+        efetches = fake.requests_to("efetch.fcgi")
+        assert [len(r.ids) for r in efetches] == [50, 50, 38]
+        assert len(efetches) == math.ceil(N_PMIDS / 50) and report.fetched == N_PMIDS and not report.failed
+        assert len(fake.requests_to("ecitmatch.cgi")) == 1
+        before = len(fake.log)
+        again = enrich(kb_copy, cache, _settings(fake, batch_size=50))
+        assert len(fake.log) == before and again.requests == 0 and again.cached == N_PMIDS
+        enrich(kb_copy, cache, _settings(fake), refresh=True)
+        assert len(fake.requests_to("efetch.fcgi")) == 4  # --refresh fetches all again, in one request of 138
+    assert _rows(kb_copy, "select count(*) from pubmed_articles") == [(N_PMIDS,)]
+    assert _rows(kb_copy, "select enrichment, count(*) from works group by 1 order by 1") == [
+        ("enriched", N_PMIDS), ("no PMID", 33)]
+
+
+def test_long_id_lists_are_posted(records):
+    ids = sorted(records)[:120] * 2  # 240 ids, over the 200 at which Bio.Entrez switches to POST
+    with FakeEutils(records) as fake:
+        EutilsClient(_settings(fake, batch_size=240)).efetch(ids)
+        assert [(r.method, len(r.ids)) for r in fake.log] == [("POST", 240)]
+    with pytest.raises(ValueError, match="at most 200 ids a request"):
+        EutilsClient(Settings()).efetch(ids)
+
+
+@pytest.mark.parametrize("api_key, batch, per_second", [(None, 20, 3), ("test-key", 10, 10)])
+def test_the_rate_is_never_exceeded(kb_copy, tmp_path, records, monkeypatch, api_key, batch, per_second):
+    with FakeEutils(records) as fake:
+        settings = _settings(fake, batch_size=batch)
+        settings.api_key = api_key
+        enrich(kb_copy, tmp_path / "cache.sqlite", settings)
+        times = [r.at for r in fake.log]
+    assert len(times) > per_second
+    windows = [times[i + per_second] - times[i] for i in range(len(times) - per_second)]
+    assert min(windows) >= 1.0  # never more than `per_second` requests in any one second
+
+
+def test_each_fault_is_survived_with_nothing_lost(kb_copy, tmp_path, records):
+    with FakeEutils(records) as fake:
+        fake.faults = [Fault(status=429, headers={"Retry-After": "1"}), Fault(status=500), Fault(slow=3.0),
+                       Fault(truncate=True)]
+        report = enrich(kb_copy, tmp_path / "cache.sqlite", _settings(fake, timeout=1.0, max_tries=5))
+        efetches = fake.requests_to("efetch.fcgi")
+    assert not report.failed and report.fetched == N_PMIDS
+    assert efetches[1].at - efetches[0].at >= 1.0  # the 429's Retry-After was honoured
+    assert len(efetches) == 5  # 429, 500, too slow (timed out), truncated XML, then the whole batch
+    assert _rows(kb_copy, "select count(*) from pubmed_articles") == [(N_PMIDS,)]
+
+
+def test_a_failing_batch_loses_nothing_fetched_before_or_after(kb_copy, tmp_path, records):
+    cache = tmp_path / "cache.sqlite"
+    doomed = sorted(records)[60]  # in the second batch of 50
+    with FakeEutils(records, fail_ids={doomed}) as fake:
+        report = enrich(kb_copy, cache, _settings(fake, batch_size=50, max_tries=2))
+    assert len(report.failed) == 50 and report.fetched == N_PMIDS - 50
+    assert set(report.failed.values()) == {f"efetch of 50 PMIDs ({sorted(records)[50]}…): gave up after 2 tries "
+                                           f"at {fake.base_url}: HTTP 500 Internal Server Error"}
+    with PubmedCache(cache) as kept:
+        assert len(kept.cached(records)) == N_PMIDS - 50 and doomed not in kept.cached(records)
+    assert _rows(kb_copy, "select enrichment, count(*) from works group by 1 order by 1") == [
+        ("enriched", N_PMIDS - 50), ("no PMID", 33), ("not fetched", 50)]
+
+
+def test_ecitmatch_answers_are_checked_before_they_are_taken(kb_copy, tmp_path, records):
+    """TEST DATA: the matched records below are written for this test, from the policies' citations."""
+    lindquister = "unnamed-solid-tumors-outside-liver:reference:72"
+    tanaka = "bcbsma-260:reference:7"
+    suzuki = "bcbsma-260:reference:9"
+    extra = {
+        "99000001": article_xml("99000001", [("Lindquister", "WS")], "Percutaneous thermal ablation for treatment "
+                                "of osteoid osteoma: a systematic review and analysis", "Skeletal Radiol", 2020),
+        "99000002": article_xml("99000002", [("Someone", "A")], "Another paper", "Skin Cancer", 1996),
+    }
+    citations = {lindquister: "99000001", tanaka: "AMBIGUOUS", suzuki: "99000002"}
+    with FakeEutils({**records, **extra}, citations) as fake:
+        report = enrich(kb_copy, tmp_path / "cache.sqlite", _settings(fake))
+    assert report.matched == 2
+    statuses = dict(_rows(kb_copy, "select reference_id, status from citation_matches"))
+    assert statuses[lindquister] == "accepted" and statuses[tanaka] == "ambiguous"
+    assert statuses[suzuki] == "flagged"
+    assert _rows(kb_copy, f"select detail from citation_matches where reference_id = '{suzuki}'") == [
+        ("PubMed gives Someone (1996); the policy Suzuki (1995)",)]
+    assert sum(status == "not found" for status in statuses.values()) == 10
+    work = _rows(kb_copy, "select enrichment from works where id like 'work:lindquister%'")
+    assert work == [("enriched (PMID 99000001 found by ECitMatch)",)]
+
+
+def test_audit_finds_the_author_spelling_variants(kb_copy, tmp_path, records):
+    assert LABEL in records["12439583"]  # the test record copies Premera's spelling, Pfleiderer
+    with FakeEutils(records) as fake:
+        enrich(kb_copy, tmp_path / "cache.sqlite", _settings(fake))
+    rows = _rows(kb_copy, """select policy_id, policy_value, pubmed_value from citation_audit
+                             where checked = 'author' order by policy_id, policy_value""")
+    assert ("bcbsma-260", "Pfeleiderer", "Pfleiderer") in rows
+    assert ("unnamed-solid-tumors-outside-liver", "Pfliederer", "Pfleiderer") in rows
+    assert ("unnamed-solid-tumors-outside-liver", "Klatter", "Klatte") in rows
+    assert ("bcbsma-260", "Klätte", "Klatte") in rows
+    listed = CliRunner().invoke(cli, ["query", "audit_findings", "--db", str(kb_copy), "--format", "json"])
+    assert any(row["policy_value"] == "Pfliederer" and row["reference_line"] == 235
+               for row in json.loads(listed.stdout))
+
+
+def test_retracted_and_corrected_papers_are_flagged(kb_copy, tmp_path, records):
+    """TEST DATA: a retraction notice added to one test record, to exercise the audit."""
+    notice = ('<CommentsCorrectionsList><CommentsCorrections RefType="RetractionIn"><RefSource>Test notice'
+              '</RefSource><PMID Version="1">99000009</PMID></CommentsCorrections></CommentsCorrectionsList>')
+    retracted = dict(records)
+    retracted["32151777"] = records["32151777"].replace("</MedlineCitation>", notice + "</MedlineCitation>")
+    with FakeEutils(retracted) as fake:
+        enrich(kb_copy, tmp_path / "cache.sqlite", _settings(fake))
+    rows = _rows(kb_copy, """select policy_id, pubmed_value from citation_audit where checked = 'retracted'
+                             order by policy_id""")
+    assert rows == [("bcbsma-260", "99000009"), ("premera-7.01.92", "99000009"),
+                    ("unnamed-solid-tumors-outside-liver", "99000009")]
+
+
+def test_xml_never_loads_its_dtd(kb_copy, tmp_path, records):
+    with FakeEutils(records) as fake:
+        enrich(kb_copy, tmp_path / "cache.sqlite", _settings(fake))
+        assert not fake.requests_to("pubmed.dtd")  # the DOCTYPE names a DTD on the fake server; never asked for
+
+
+def test_import_saved_files_offline(kb_copy, tmp_path, records):
+    """TEST DATA: a MEDLINE file written for this test (one cited PMID, one no policy cites)."""
+    medline = tmp_path / "saved.txt"
+    medline.write_text(
+        "PMID- 32151777\nTI  - Multicenter Study of Metastatic Lung Tumors Targeted by Interventional Cryoablation\n"
+        "      Evaluation (SOLSTICE).\nAU  - Callstrom MR\nFAU - Callstrom, Matthew R\nDP  - 2020 Jul\n"
+        "TA  - J Thorac Oncol\nVI  - 15\nIP  - 7\nPG  - 1200-1209\nPT  - Journal Article\n"
+        "MH  - *Cryosurgery\nMH  - Lung Neoplasms/*surgery\n\n"
+        "PMID- 99000003\nTI  - A paper no policy cites (test record).\nAU  - Tester T\nDP  - 2024\n"
+        "TA  - Test J\nPT  - Journal Article\n", encoding="utf-8")
+    xml = tmp_path / "saved.xml"
+    xml.write_text("<PubmedArticleSet>" + records["25284802"] + "</PubmedArticleSet>", encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["enrich", "--db", str(kb_copy), "--cache", str(tmp_path / "c.sqlite"),
+                                 "--eutils-url", "http://127.0.0.1:9/entrez/eutils/", "--import", str(medline),
+                                 "--import", str(xml)])
+    assert result.exit_code == 0, result.output
+    assert "3 imported" in result.stdout
+    titles = dict(_rows(kb_copy, "select pmid, source from pubmed_articles order by pmid"))
+    assert titles == {"25284802": "import:saved.xml", "32151777": "import:saved.txt",
+                      "99000003": "import:saved.txt"}
+    mesh = _rows(kb_copy, "select descriptor, major, qualifiers from pubmed_mesh where pmid = '32151777'")
+    assert mesh == [("Cryosurgery", 1, None), ("Lung Neoplasms", 1, "surgery*")]
+
+
+def test_offline_enrich_reports_and_keeps_the_knowledge_base(kb_copy, tmp_path):
+    runner = CliRunner()
+    before = _rows(kb_copy, "select count(*) from works")
+    args = ["enrich", "--db", str(kb_copy), "--cache", str(tmp_path / "c.sqlite"), "--eutils-url",
+            "http://127.0.0.1:9/entrez/eutils/"]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0
+    assert f"{N_PMIDS} PMIDs wanted: 0 already cached, 0 fetched, {N_PMIDS} not fetched" in result.stdout
+    assert "138 PMIDs not fetched: efetch of 138 PMIDs" in result.stderr and "Connection refused" in result.stderr
+    assert "KB_NCBI_EMAIL is not set" in result.stderr
+    strict = runner.invoke(cli, args + ["--require-network"])
+    assert strict.exit_code == 1 and "--require-network: 138 PMIDs and 13 citations could not be fetched" in \
+        strict.stderr
+    assert _rows(kb_copy, "select count(*) from works") == before
+    assert _rows(kb_copy, "select enrichment, count(*) from works group by 1 order by 1") == [
+        ("no PMID", 33), ("not fetched", N_PMIDS)]
+
+
+def test_build_uses_whatever_the_cache_holds(tmp_path, records, kb_copy):
+    cache = tmp_path / "cache.sqlite"
+    with FakeEutils(records) as fake:
+        enrich(kb_copy, cache, _settings(fake))
+    rebuilt = tmp_path / "rebuilt.db"
+    build(rebuilt, DATA, cache_path=cache)
+    db = sqlite_utils.Database(rebuilt)
+    assert db["pubmed_articles"].count == N_PMIDS
+    assert db.execute("select count(*) from works where enrichment = 'enriched'").fetchone()[0] == N_PMIDS
