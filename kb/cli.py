@@ -34,12 +34,14 @@ def cli():
 @db_option
 @click.option("--data", "data_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
               default=DEFAULT_DATA, show_default=True, help="Folder with policies.yml, policies/ and curation/.")
+@click.option("--cache", "cache_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="PubMed cache to load records from  [default: DATA/pubmed-cache.sqlite]")
 @click.option("--strict", is_flag=True, help="Fail, writing nothing, on any error or warning.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors and warnings.")
-def build_command(db_path: Path, data_dir: Path, strict: bool, quiet: bool):
+def build_command(db_path: Path, data_dir: Path, cache_path: Path | None, strict: bool, quiet: bool):
     """Parse every policy in DATA and write the knowledge base to DB (atomically)."""
     try:
-        report = build(db_path, data_dir, strict=strict)
+        report = build(db_path, data_dir, strict=strict, cache_path=cache_path)
     except (BuildError, ManifestError) as exc:
         for problem in getattr(exc, "problems", []):
             click.echo(str(problem), err=True)

@@ -72,6 +72,7 @@ class Request:
     path: str
     method: str
     ids: list[str]
+    params: dict
 
 
 @dataclass
@@ -124,7 +125,8 @@ class FakeEutils:
                 path = urllib.parse.urlsplit(self.path).path
                 ids = params.get("id", [""])[0].split(",") if "id" in params else []
                 with fake.lock:
-                    fake.log.append(Request(time.monotonic(), path, self.command, [i for i in ids if i]))
+                    fake.log.append(Request(time.monotonic(), path, self.command, [i for i in ids if i],
+                                            {k: v[0] for k, v in params.items()}))
                     fault = fake.faults.pop(0) if fake.faults and path.endswith("efetch.fcgi") else None
                 if fault and fault.slow:
                     time.sleep(fault.slow)

@@ -68,6 +68,15 @@ def test_requests_per_batch_and_nothing_on_a_cached_rerun(kb_copy, tmp_path, rec
         ("enriched", N_PMIDS), ("no PMID", 33)]
 
 
+def test_every_request_names_the_tool_and_email(kb_copy, tmp_path, records):
+    with FakeEutils(records) as fake:
+        settings = _settings(fake)
+        settings.api_key = "test-key"
+        enrich(kb_copy, tmp_path / "cache.sqlite", settings)
+        sent = {(r.params.get("tool"), r.params.get("email"), r.params.get("api_key")) for r in fake.log}
+    assert sent == {("cryo-kb", "kb-tests@example.org", "test-key")}
+
+
 def test_long_id_lists_are_posted(records):
     ids = sorted(records)[:120] * 2  # 240 ids, over the 200 at which Bio.Entrez switches to POST
     with FakeEutils(records) as fake:
