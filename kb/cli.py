@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 from tabulate import tabulate
 
+from .cite import FORMATS, STYLES, Lookup, lookup
 from .enrich import Settings, enrich
 from .enrich.cache import DEFAULT_CACHE
 from .enrich.pubmed import RecordError
@@ -157,3 +158,77 @@ def matrix_command(db_path, fmt):
             cells.setdefault((indication_id, policy), []).append(text)
     rows = [(labels[i], *("; ".join(cells.get((i, p), [])) for p in policies)) for i in sorted(labels)]
     _emit(["indication", *policies], rows, fmt)
+
+
+def describe(result: Lookup, fmt: str) -> list[str]:
+    """The lines `kb cite` prints for one query: citations, and in text form where policies cite them."""
+    if not result.found:
+        lines = [f"{result.query}: not found"]
+        if result.suggestions:
+            lines += ["  did you mean:"] + [f"    {s['label'][:100]}  [{s['id']}]" for s in result.suggestions]
+        else:
+            lines.append("  nothing close; try a PMID, DOI, NCT id, trial name, 'Author Year' or words of the title")
+        return lines
+    if fmt != "text":
+        return [r["citation"] for r in result.results if r["citation"]]
+    lines = [f"{result.query}: {len(result.results)} found (read as {result.matched_as})"]
+    for r in result.results:
+        if r["citation"] is None:
+            lines += [f"  trial {r['trial_id']} ({r['trial']['registry_id'] or 'no registry id'}): {r['note']}"]
+        else:
+            lines += [f"  [{r['work_id']}] {r['citation']}", f"    fields from: {r['fields_from']}"]
+            if r["authors_truncated"]:
+                lines.append('    the policies cut the author list with "et al"; `kb enrich` adds the full list')
+            if r["trials"]:
+                lines.append(f"    reports trial: {', '.join(r['trials'])}")
+        for place in r["cited_by"]:
+            where = f"    cited by {place['policy_id']}"
+            if "reference_number" in place:
+                where += f" #{place['reference_number']} (line {place['reference_line']})"
+                if place.get("marker"):
+                    where += f"; {place['marker']} in {place['cited_in_section']}, line {place['citation_line']}"
+            else:
+                where += f" (line {place['line_start']})"
+            lines.append(where)
+        lines += [f"    statement resting on it: {s['policy_id']}: {s['indication']} — {s['status']} "
+                  f"(line {s['line_start']})" for s in r["statements"]]
+    return lines
+
+
+@cli.command(name="cite")
+@click.argument("query", required=False)
+@db_option
+@click.option("--style", type=click.Choice(sorted(STYLES)), default="ama", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--file", "batch", type=click.File("r"), help="A file of queries, one a line ('-' for stdin).")
+def cite_command(query, db_path, style, fmt, batch):
+    """Find a work by PMID, DOI, NCT id, trial name, 'Author Year' or words; cite it; show who cites it."""
+    if (query is None) == (batch is None):
+        raise click.UsageError("give a QUERY or --file LIST")
+    with _open(db_path) as conn:
+        if query is not None:
+            result = lookup(conn, query, style, fmt)
+            click.echo("\n".join(describe(result, fmt)))
+            if not result.found:
+                sys.exit(1)
+            return
+        found = missing = 0
+        items = []  # csljson: one array for the whole batch
+        for number, line in enumerate(batch, start=1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            result = lookup(conn, line, style, fmt)
+            found, missing = found + result.found, missing + (not result.found)
+            notes_only = fmt != "text"  # keep stdout a clean BibTeX / RIS / CSL-JSON stream
+            click.echo(f"# line {number}: {line}", err=notes_only)
+            lines = describe(result, fmt)
+            if not result.found:
+                click.echo("\n".join(lines), err=notes_only)
+            elif fmt == "csljson":
+                items += [json.loads(text) for text in lines]
+            else:
+                click.echo("\n".join(lines))
+        if fmt == "csljson":
+            click.echo(json.dumps(items, indent=2, ensure_ascii=False))
+        click.echo(f"# {found + missing} queries: {found} found, {missing} not found", err=True)

@@ -56,7 +56,7 @@ TABLES: dict[str, Table] = {
                         [("policy_id", "policies")]),
     "works": Table("id", "id:str kind:str pmid:str first_author:str title:str journal:str year:int volume:str "
                          "issue:str pages:str doi:str n_references:int n_policies:int enrichment:str",
-                   indexes=["pmid", "kind", "n_policies"], fts=["title", "first_author", "journal"]),
+                   indexes=["pmid", "kind", "n_policies"], fts=["title", "first_author", "journal", "year"]),
     "policy_references": Table(
         "id", "id:str policy_id:str section_id:str position:int number:int number_inferred:int authors:str "
               "first_author:str corporate_author:int title:str journal:str year:int month:str volume:str "

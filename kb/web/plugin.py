@@ -9,8 +9,11 @@ import urllib.parse
 from pathlib import Path
 
 from datasette import hookimpl
+from datasette.utils import tilde_encode
+from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
+from ..cite import FORMATS, STYLES, lookup
 from ..graph import EDGE_TYPES
 from ..queries import DEFAULT_QUERIES, load_queries
 
@@ -52,3 +55,57 @@ def render_cell(row, value, column, table, database, datasette):
     query = urllib.parse.urlencode({"policy_id": policy, "n__gte": value, "n__lte": row["line_end"], "_sort": "n"})
     href = f"{datasette.urls.table(database, 'lines')}?{query}"
     return Markup(f'<a href="{escape(href)}" title="show the source lines">{escape(str(value))}</a>')
+
+
+def _lines_url(datasette, policy_id: str, first: int, last: int) -> str:
+    query = urllib.parse.urlencode({"policy_id": policy_id, "n__gte": first, "n__lte": last, "_sort": "n"})
+    return f"{datasette.urls.table('kb', 'lines')}?{query}"
+
+
+async def _cite(datasette, request) -> tuple[dict, int]:
+    """The lookup behind /-/cite and /-/cite.json, with links to the rows it found."""
+    query = request.args.get("q", "").strip()
+    style, fmt = request.args.get("style", "ama"), request.args.get("format", "text")
+    context = {"query": query, "style": style, "fmt": fmt, "styles": sorted(STYLES), "formats": FORMATS,
+               "result": None, "error": None}
+    if style not in STYLES or fmt not in FORMATS:
+        context["error"] = f"style must be one of {', '.join(sorted(STYLES))}; format one of {', '.join(FORMATS)}"
+        return context, 400
+    if not query:
+        return context, 200
+    result = await datasette.get_database("kb").execute_fn(lambda conn: lookup(conn, query, style, fmt))
+    for r in result.results:
+        if r.get("work_id"):
+            r["work_url"] = datasette.urls.row("kb", "works", tilde_encode(r["work_id"]))
+            r["trial_urls"] = [datasette.urls.row("kb", "trials", tilde_encode(t)) for t in r["trials"]]
+        for place in r["cited_by"]:
+            line = place.get("citation_line") or place.get("reference_line") or place.get("line_start")
+            place["lines_url"] = _lines_url(datasette, place["policy_id"], line, line)
+        for statement in r["statements"]:
+            statement["url"] = datasette.urls.row("kb", "statements", tilde_encode(statement["id"]))
+    for suggestion in result.suggestions:
+        suggestion["url"] = datasette.urls.path("/-/cite?" + urllib.parse.urlencode(
+            {"q": suggestion["id"].removeprefix("trial:").removeprefix("pmid:"), "style": style, "format": fmt}))
+    context["result"] = result
+    return context, 200 if result.found else 404
+
+
+async def cite_page(datasette, request):
+    context, status = await _cite(datasette, request)
+    context["json_url"] = datasette.urls.path("/-/cite.json?" + urllib.parse.urlencode(request.args._data, doseq=True))
+    html = await datasette.render_template("cite.html", context, request=request)
+    return Response.html(html, status=status)
+
+
+async def cite_json(datasette, request):
+    context, status = await _cite(datasette, request)
+    result = context["result"]
+    body = {"query": context["query"], "style": context["style"], "format": context["fmt"],
+            "error": context["error"], "matched_as": result.matched_as if result else None,
+            "results": result.results if result else [], "suggestions": result.suggestions if result else []}
+    return Response.json(body, status=status)
+
+
+@hookimpl
+def register_routes():
+    return [(r"^/-/cite$", cite_page), (r"^/-/cite\.json$", cite_json)]

@@ -1,0 +1,80 @@
+"""A work as a CSL-JSON item: from its PubMed record when enriched, else from a policy's citation.
+
+CSL-JSON is the input of every citation format here (citeproc-py styles, BibTeX, RIS), so each
+fact about a work is mapped once.
+"""
+from __future__ import annotations
+
+import re
+import sqlite3
+
+_MONTHS = {m: i for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+
+
+def _rows(conn: sqlite3.Connection, sql: str, params=()) -> list[dict]:
+    cursor = conn.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def _given(initials: str | None) -> str | None:
+    """"MR" -> "M. R.", so CSL styles initialise and punctuate it themselves."""
+    if not initials:
+        return None
+    return " ".join(f"{letter}." for letter in re.sub(r"[^A-Z]", "", initials)) or initials
+
+
+def _policy_authors(authors: str | None, corporate: bool) -> tuple[list[dict], bool]:
+    """CSL names from a citation's author string; True when the policy cut the list with "et al"."""
+    if not authors:
+        return [], False
+    if corporate:
+        return [{"literal": authors}], False
+    names, truncated = [], False
+    for part in re.split(r",\s*", authors):
+        part = part.strip()
+        if re.fullmatch(r"et\.? al\.?", part):
+            truncated = True
+            continue
+        match = re.fullmatch(r"(?P<family>.+?)\s+(?P<initials>[A-Z]{1,4})", part)
+        names.append({"family": match.group("family"), "given": _given(match.group("initials"))} if match
+                     else {"literal": part})
+    return names, truncated
+
+
+def csl_item(conn: sqlite3.Connection, work_id: str) -> dict:
+    """The CSL-JSON item of one work, with `_source` saying where its fields came from."""
+    work = _rows(conn, "select * from works where id = ?", [work_id])[0]
+    ref = _rows(conn, """select * from policy_references where work_id = ?
+                         order by pmid is null, policy_id, position limit 1""", [work_id])[0]
+    article = _rows(conn, "select * from pubmed_articles where pmid = ?", [work["pmid"]]) if work["pmid"] else []
+    item: dict = {"id": work_id, "type": {"article": "article-journal", "guideline": "report"}.get(work["kind"],
+                                                                                                   "document")}
+    if article:
+        a = article[0]
+        authors = _rows(conn, "select * from pubmed_authors where pmid = ? order by position", [a["pmid"]])
+        item["author"] = [{"literal": x["collective_name"]} if x["collective_name"] else
+                          {"family": x["last_name"], "given": _given(x["initials"]) or x["fore_name"]}
+                          for x in authors]
+        item.update({"title": (a["title"] or "").rstrip("."), "container-title": a["journal"],
+                     "container-title-short": a["journal_iso"], "volume": a["volume"], "issue": a["issue"],
+                     "page": a["pages"], "DOI": a["doi"], "PMID": a["pmid"], "PMCID": a["pmc"]})
+        year, month = a["year"], None
+        item["_source"] = f"PubMed record {a['pmid']}"
+        truncated = False
+    else:
+        item["author"], truncated = _policy_authors(ref["authors"], bool(ref["corporate_author"]))
+        item.update({"title": ref["title"], "container-title": ref["journal"], "volume": ref["volume"],
+                     "issue": ref["issue"], "page": ref["pages"], "DOI": ref["doi"], "PMID": ref["pmid"],
+                     "URL": ref["url"]})
+        year, month = ref["year"], _MONTHS.get((ref["month"] or "")[:3].lower())
+        item["_source"] = f"citation in {ref['policy_id']} #{ref['number']} (line {ref['line_start']})"
+    if year:
+        item["issued"] = {"date-parts": [[year, month] if month else [year]]}
+    guideline = _rows(conn, "select version from guidelines where work_id = ? limit 1", [work_id])
+    if guideline and guideline[0]["version"]:
+        item["version"] = guideline[0]["version"]
+    if truncated:
+        item["_authors_truncated"] = True
+    return {k: v for k, v in item.items() if v not in (None, "", [])}
