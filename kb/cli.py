@@ -15,6 +15,8 @@ from .enrich import Settings, enrich
 from .enrich.cache import DEFAULT_CACHE
 from .enrich.pubmed import RecordError
 from .queries import DEFAULT_QUERIES, load_queries, parameters
+from .rdf.mapping import build_rdf
+from .rdf.sparql import Limits, QueryRefused, load_store, run
 from .store.build import BuildError, build
 from .store.manifest import ManifestError
 
@@ -232,3 +234,38 @@ def cite_command(query, db_path, style, fmt, batch):
         if fmt == "csljson":
             click.echo(json.dumps(items, indent=2, ensure_ascii=False))
         click.echo(f"# {found + missing} queries: {found} found, {missing} not found", err=True)
+
+
+@cli.command(name="export")
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["turtle", "nt", "jsonld"]), default="turtle", show_default=True)
+@click.option("-o", "--output", type=click.File("wb"), default="-", help="File to write [default: stdout].")
+def export_command(db_path, fmt, output):
+    """The knowledge base as RDF (CiTO, FaBiO, BIBO, DCTERMS, PROV-O, schema.org)."""
+    with _open(db_path) as conn:
+        graph = build_rdf(conn)
+    output.write(graph.serialize(format={"jsonld": "json-ld"}.get(fmt, fmt), encoding="utf-8"))
+
+
+@cli.command(name="sparql")
+@click.argument("query")
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--timeout", type=float, default=Limits.seconds, show_default=True, help="Seconds before stopping.")
+@click.option("--limit", type=int, default=Limits.rows, show_default=True, help="Most rows returned.")
+def sparql_command(query, db_path, fmt, timeout, limit):
+    """Run a read-only SPARQL QUERY (text or a .rq file) over the knowledge base."""
+    text = Path(query).read_text(encoding="utf-8") if query.endswith(".rq") and Path(query).is_file() else query
+    with _open(db_path) as conn:
+        store = load_store(conn)
+    try:
+        body, media_type, truncated = run(store, text, {"table": "csv"}.get(fmt, fmt), Limits(timeout, limit))
+    except QueryRefused as error:
+        raise click.ClickException(str(error)) from None
+    output = body.decode("utf-8")
+    if fmt == "table" and media_type == "text/csv":
+        rows = list(csv.reader(output.splitlines()))
+        output = tabulate(rows[1:], headers=rows[0], tablefmt="simple", maxcolwidths=60) if rows else ""
+    click.echo(output)
+    if truncated:
+        click.echo(f"(stopped at the row limit of {limit})", err=True)
