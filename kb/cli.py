@@ -251,15 +251,17 @@ def export_command(db_path, fmt, output):
 @click.argument("query")
 @db_option
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="Bind ?NAME to a literal.")
 @click.option("--timeout", type=float, default=Limits.seconds, show_default=True, help="Seconds before stopping.")
 @click.option("--limit", type=int, default=Limits.rows, show_default=True, help="Most rows returned.")
-def sparql_command(query, db_path, fmt, timeout, limit):
+def sparql_command(query, db_path, fmt, params, timeout, limit):
     """Run a read-only SPARQL QUERY (text or a .rq file) over the knowledge base."""
     text = Path(query).read_text(encoding="utf-8") if query.endswith(".rq") and Path(query).is_file() else query
     with _open(db_path) as conn:
         store = load_store(conn)
     try:
-        body, media_type, truncated = run(store, text, {"table": "csv"}.get(fmt, fmt), Limits(timeout, limit))
+        body, media_type, truncated = run(store, text, {"table": "csv"}.get(fmt, fmt), Limits(timeout, limit),
+                                          dict(p.split("=", 1) for p in params if "=" in p))
     except QueryRefused as error:
         raise click.ClickException(str(error)) from None
     output = body.decode("utf-8")

@@ -1,17 +1,17 @@
-"""Canned queries: the SQL files in queries/, shared by the Datasette plugin and `kb query`.
+"""Canned queries: the files in queries/, shared by the Datasette plugin and the CLI.
 
-A query file starts with comment lines naming it:
+SQL (.sql, for `kb query` and Datasette) and SPARQL (.rq, for `kb sparql` and /-/sparql) files
+start with comment lines naming them:
 
-    -- title: References cited by more than one policy
+    -- title: References cited by more than one policy        (# title: ... in a .rq file)
     -- description: ...
-    select ...
 """
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-_HEADER = re.compile(r"^--\s*(?P<key>title|description|hide_sql)\s*:\s*(?P<value>.*?)\s*$")
+_HEADER = re.compile(r"^(?:--|#)\s*(?P<key>title|description|hide_sql)\s*:\s*(?P<value>.*?)\s*$")
 DEFAULT_QUERIES = Path(__file__).resolve().parents[1] / "queries"
 
 
@@ -27,8 +27,8 @@ def read_query(path: Path) -> dict:
     return query
 
 
-def load_queries(folder: Path = DEFAULT_QUERIES) -> dict[str, dict]:
-    return {path.stem: read_query(path) for path in sorted(folder.glob("*.sql"))}
+def load_queries(folder: Path = DEFAULT_QUERIES, suffix: str = ".sql") -> dict[str, dict]:
+    return {path.stem: read_query(path) for path in sorted(folder.glob(f"*{suffix}"))}
 
 
 def parameters(sql: str) -> list[str]:

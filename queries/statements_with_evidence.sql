@@ -13,6 +13,7 @@ select
   r.year,
   r.pmid,
   r.title as reference_title,
+  r.work_id,
   c.line_start as citation_line,
   s.id as statement_id
 from statements s

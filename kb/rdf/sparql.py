@@ -78,6 +78,8 @@ def _term(term):
         return BNode(term.value)
     if term.language:
         return Literal(term.value, lang=term.language)
+    if term.datatype.value == "http://www.w3.org/2001/XMLSchema#string":
+        return Literal(term.value)  # a plain literal, as it was loaded
     return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
@@ -108,10 +110,14 @@ def _execute(store: ox.Store, query: str, fmt: str, row_limit: int, substitution
             truncated = True
             break
         rows.append({v: _term(solution[v]) for v in variables if solution[v] is not None})
+    fmt = fmt if fmt in RESULT_TYPES else "json"
+    if fmt == "tsv":  # SPARQL 1.1 TSV: ?variables, then terms as in Turtle (rdflib has no TSV writer)
+        lines = ["\t".join(f"?{v}" for v in variables)]
+        lines += ["\t".join(row[v].n3() if v in row else "" for v in variables) for row in rows]
+        return ("\n".join(lines) + "\n").encode("utf-8"), RESULT_TYPES[fmt], truncated
     result = Result("SELECT")
     result.vars = [Variable(v) for v in variables]
     result.bindings = [{Variable(k): value for k, value in row.items()} for row in rows]
-    fmt = fmt if fmt in RESULT_TYPES else "json"
     return result.serialize(format=fmt), RESULT_TYPES[fmt], truncated
 
 

@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 from ..cite import FORMATS, STYLES, lookup
 from ..graph import EDGE_TYPES
 from ..queries import DEFAULT_QUERIES, load_queries
+from . import sparql
 
 
 def queries_dir(datasette) -> Path:
@@ -108,4 +109,17 @@ async def cite_json(datasette, request):
 
 @hookimpl
 def register_routes():
-    return [(r"^/-/cite$", cite_page), (r"^/-/cite\.json$", cite_json)]
+    return [(r"^/-/cite$", cite_page), (r"^/-/cite\.json$", cite_json), (r"^/-/sparql$", sparql.endpoint)]
+
+
+@hookimpl
+def startup(datasette):
+    async def load_rdf():
+        await sparql.load(datasette)
+    return load_rdf
+
+
+@hookimpl
+def skip_csrf(scope):
+    """SPARQL clients POST queries without a CSRF token; the endpoint is read-only."""
+    return scope["path"] == "/-/sparql"
