@@ -54,18 +54,32 @@ def _negotiate(request) -> str:
     return "json"
 
 
+_UPDATE = "SPARQL Update is refused: this endpoint is read-only"
+
+
 async def _query_text(request) -> str | None:
+    """The query of a SPARQL Protocol request; QueryRefused for an update request (POST update=...)."""
     if request.method == "POST":
         content_type = request.headers.get("content-type", "").split(";")[0].strip()
         body = await request.post_body()
+        if content_type == "application/sparql-update":
+            raise QueryRefused(_UPDATE)
         if content_type == "application/sparql-query":
             return body.decode("utf-8")
-        return urllib.parse.parse_qs(body.decode("utf-8")).get("query", [None])[0]
+        form = urllib.parse.parse_qs(body.decode("utf-8"))
+        if "update" in form:
+            raise QueryRefused(_UPDATE)
+        return form.get("query", [None])[0]
+    if "update" in request.args:
+        raise QueryRefused(_UPDATE)
     return request.args.get("query")
 
 
 async def endpoint(datasette, request):
-    query, fmt = await _query_text(request), _negotiate(request)
+    try:
+        query, fmt = await _query_text(request), _negotiate(request)
+    except QueryRefused as error:
+        return Response.text(f"error: {error}", status=error.status)
     store = getattr(datasette, "_kb_sparql_store", None)
     if store is None:
         await load(datasette)
