@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 from ..cite import FORMATS, STYLES, lookup
 from ..graph import EDGE_TYPES
 from ..queries import DEFAULT_QUERIES, load_queries
-from . import sparql
+from . import pages, sparql
 
 
 def queries_dir(datasette) -> Path:
@@ -107,9 +107,62 @@ async def cite_json(datasette, request):
     return Response.json(body, status=status)
 
 
+def _page(template: str, load, key: str | None = "id"):
+    """A reviewer page: load(conn, key) gives the template's data; None means 404."""
+    async def view(datasette, request):
+        argument = request.url_vars.get("id") if key == "id" else request.args.get(key, "") if key else None
+        data = await datasette.get_database("kb").execute_fn(
+            lambda conn: load(conn, argument) if key else load(conn))
+        if data is None:
+            return Response.html(await datasette.render_template(
+                "search.html", {"search_query": argument, **pages.search_empty()}, request=request), status=404)
+        if key == "q":
+            data = {**data, "search_query": argument}
+        html = await datasette.render_template(template, data, request=request)
+        return Response.html(html)
+    return view
+
+
+async def graph_page(datasette, request):
+    node = request.args.get("node", "")
+    data = await datasette.get_database("kb").execute_fn(lambda conn: pages.neighbourhood(conn, node))
+    if data is None:
+        return Response.html(await datasette.render_template(
+            "search.html", {"search_query": node, **pages.search_empty()}, request=request), status=404)
+    labels = {n["id"]: n["label"] for n in data["nodes"]}
+    json_url = datasette.urls.path("/-/graph.json?" + urllib.parse.urlencode({"node": node}))
+    html = await datasette.render_template("graph.html", {**data, "labels": labels, "json_url": json_url,
+                                                          "cytoscape": pages.CYTOSCAPE}, request=request)
+    return Response.html(html)
+
+
+async def graph_json(datasette, request):
+    node = request.args.get("node", "")
+    data = await datasette.get_database("kb").execute_fn(lambda conn: pages.neighbourhood(conn, node))
+    if data is None:
+        return Response.json({"error": f"no node {node!r}"}, status=404)
+    return Response.json(data)
+
+
 @hookimpl
 def register_routes():
-    return [(r"^/-/cite$", cite_page), (r"^/-/cite\.json$", cite_json), (r"^/-/sparql$", sparql.endpoint)]
+    return [
+        (r"^/-/cite$", cite_page), (r"^/-/cite\.json$", cite_json), (r"^/-/sparql$", sparql.endpoint),
+        (r"^/-/reviewer$", _page("reviewer.html", pages.index, key=None)),
+        (r"^/-/policy/(?P<id>[^/]+)$", _page("policy.html", pages.policy)),
+        (r"^/-/indication/(?P<id>[^/]+)$", _page("indication.html", pages.indication)),
+        (r"^/-/work/(?P<id>.+)$", _page("work.html", pages.work)),
+        (r"^/-/trial/(?P<id>[^/]+)$", _page("trial.html", pages.trial)),
+        (r"^/-/search$", _page("search.html", pages.search, key="q")),
+        (r"^/-/graph$", graph_page), (r"^/-/graph\.json$", graph_json),
+    ]
+
+
+@hookimpl
+def menu_links(datasette, actor):
+    return [{"href": datasette.urls.path(path), "label": label}
+            for path, label in (("/-/reviewer", "Reviewer pages"), ("/-/search", "Search everything"),
+                                ("/-/cite", "Cite a work"), ("/-/sparql", "SPARQL"))]
 
 
 @hookimpl
