@@ -9,7 +9,7 @@ DB     ?= build/kb.db
 HOST   ?= 127.0.0.1
 PORT   ?= 8001
 
-.PHONY: serve build test clean
+.PHONY: serve build test clean vendor-js
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,3 +28,10 @@ test: $(BIN)/.installed
 
 clean:
 	rm -rf build .pytest_cache
+
+# Refresh the vendored Cytoscape.js from the npm registry (needs npm); see kb/web/static/vendor/README.md.
+CYTOSCAPE_VERSION ?= 3.34.4
+vendor-js:
+	cd $$(mktemp -d) && npm pack cytoscape@$(CYTOSCAPE_VERSION) && tar xzf cytoscape-$(CYTOSCAPE_VERSION).tgz \
+	  && cp package/dist/cytoscape.min.js $(CURDIR)/kb/web/static/vendor/cytoscape-$(CYTOSCAPE_VERSION).min.js \
+	  && cp package/LICENSE $(CURDIR)/kb/web/static/vendor/cytoscape-LICENSE

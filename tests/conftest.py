@@ -2,6 +2,11 @@
 from __future__ import annotations
 
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -50,3 +55,30 @@ def scratch_data(tmp_path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(DATA, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def live_server(kb_path, tmp_path_factory):
+    """Datasette served for real on 127.0.0.1 with our metadata and plugin; yields its base URL."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    metadata = yaml.safe_load((ROOT / "metadata.yml").read_text())
+    metadata["plugins"]["kb"]["queries_dir"] = str(ROOT / "queries")
+    path = tmp_path_factory.mktemp("serve") / "metadata.yml"
+    path.write_text(yaml.safe_dump(metadata))
+    server = subprocess.Popen([sys.executable, "-m", "datasette", "serve", str(kb_path), "--metadata", str(path),
+                               "--host", "127.0.0.1", "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(f"{base}/-/versions.json", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -3,12 +3,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import sqlite3
-import subprocess
-import sys
 import time
-import urllib.request
 
 import pytest
 import yaml
@@ -186,30 +182,8 @@ def test_endpoint_through_datasette(kb_path):
 
 
 @pytest.fixture(scope="module")
-def live_endpoint(kb_path, tmp_path_factory):
-    """Datasette served for real on 127.0.0.1, for an HTTP SPARQL client."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    metadata = yaml.safe_load((ROOT / "metadata.yml").read_text())
-    metadata["plugins"]["kb"]["queries_dir"] = str(ROOT / "queries")
-    path = tmp_path_factory.mktemp("serve") / "metadata.yml"
-    path.write_text(yaml.safe_dump(metadata))
-    server = subprocess.Popen([sys.executable, "-m", "datasette", "serve", str(kb_path), "--metadata", str(path),
-                               "--host", "127.0.0.1", "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/-/sparql"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/-/versions.json", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+def live_endpoint(live_server):
+    return f"{live_server}/-/sparql"
 
 
 @pytest.mark.parametrize("name", sorted(RQ))

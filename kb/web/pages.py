@@ -137,13 +137,13 @@ def indication(conn, indication_id: str) -> dict | None:
                              join citation_targets t on t.citation_id = e.citation_id
                              join policy_references r on r.id = t.reference_id join works w on w.id = r.work_id
                              where m.indication_id = ? order by w.first_author, w.year""", [indication_id])
-    policies_of = defaultdict(set)
-    for e in evidence:
-        policies_of[e["work_id"]].add(e["policy_id"])
+    listed_by = defaultdict(set)  # every policy whose reference list holds the work, not only these statements'
+    for row in rows(conn, "select distinct work_id, policy_id from policy_references"):
+        listed_by[row["work_id"]].add(row["policy_id"])
     works = {}
     for e in evidence:
-        works.setdefault(e["work_id"], {**e, "policies": sorted(policies_of[e["work_id"]]),
-                                        "shared": len(policies_of[e["work_id"]]) > 1})
+        works.setdefault(e["work_id"], {**e, "policies": sorted(listed_by[e["work_id"]]),
+                                        "shared": len(listed_by[e["work_id"]]) > 1})
     trials = rows(conn, f"""select distinct t.id, coalesce(t.name, t.full_name) as name, p.work_id
                             from trial_publications p join trials t on t.id = p.trial_id
                             where p.work_id in ({','.join('?' * len(works)) or "''"})""", list(works))

@@ -1,0 +1,104 @@
+"""The reviewer pages in a real browser: Debian's Chromium, headless, driven by Playwright.
+
+Skipped, with the reason, where Chromium or Playwright is missing (`.ci/run` installs Chromium).
+Screenshots of every page type are saved to test-artifacts/.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+
+from .conftest import ROOT
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed; browser tests skipped")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Debian package chromium); "
+                                                         "browser tests skipped")
+ARTIFACTS = ROOT / "test-artifacts"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PAGES = {
+    "reviewer": ("/-/reviewer", "Cryoablation policies: reviewer pages"),
+    "policy": ("/-/policy/unnamed-solid-tumors-outside-liver", "Cryosurgical Ablation of Miscellaneous Solid Tumors"),
+    "indication": ("/-/indication/renal-cell-carcinoma", "Renal cell carcinoma"),
+    "work": ("/-/work/pmid:32151777", "Multicenter Study of Metastatic Lung Tumors"),
+    "trial": ("/-/trial/wang-2015", "Wang 2015 RCT"),
+    "search": ("/-/search?q=cryoablation+breast", "Search"),
+    "cite": ("/-/cite?q=Kaufman+2004", "Cite a work"),
+    "sparql": ("/-/sparql?format=html&query=SELECT+%3Fp+WHERE+%7B+%3Fp+a+kb%3APolicy+%7D", "SPARQL"),
+    "graph": ("/-/graph?node=work/pmid:32151777", "Graph around work"),
+}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    ARTIFACTS.mkdir(exist_ok=True)
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    yield context.new_page()
+    context.close()
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_every_page_type_opens(page, live_server, name):
+    path, heading = PAGES[name]
+    response = page.goto(live_server + path)
+    assert response.status == 200
+    assert heading in page.locator("h1").first.inner_text()
+    assert page.get_by_label("Search everything").is_visible()  # search from every reviewer page
+    fields = "input:not([type=hidden]):not([type=submit]), textarea, select"
+    unlabelled = page.evaluate(f"[...document.querySelectorAll('{fields}')].filter(e => !e.labels.length).length")
+    assert unlabelled == 0
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=name != "policy")
+
+
+def test_follow_a_citation_from_the_policy_text_to_the_work_and_back(page, live_server):
+    page.goto(live_server + "/-/policy/unnamed-solid-tumors-outside-liver")
+    page.locator("#L125 a.cite").click()  # the [69] marker after the SOLSTICE sentence
+    page.wait_for_url(re.compile(r"/-/work/pmid:32151777$"))
+    assert "SOLSTICE" in page.locator("h1").inner_text()
+    page.get_by_role("link", name=re.compile(r"reference #69, cited in .Nonrandomized Studies. line 125")).click()
+    page.wait_for_url(re.compile(r"/-/policy/unnamed-solid-tumors-outside-liver#L125$"))
+    assert page.evaluate("document.querySelector(':target').id") == "L125"
+    page.locator("#L251 a.fact-reference").click()  # the reference entry links to its work too
+    page.wait_for_url(re.compile(r"/-/work/pmid:32151777$"))
+    page.screenshot(path=str(ARTIFACTS / "citation-followed.png"))
+
+
+def test_search_from_any_page(page, live_server):
+    page.goto(live_server + "/-/indication/lung-neoplasms")
+    page.get_by_label("Search everything").fill("SOLSTICE")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/-/search\?q=SOLSTICE"))
+    page.get_by_role("link", name="SOLSTICE").click()
+    page.wait_for_url(re.compile(r"/-/trial/solstice$"))
+    assert page.locator("h1").inner_text() == "SOLSTICE"
+    assert page.locator("table tbody tr").count() == 6  # its six results
+
+
+def test_graph_view_draws_nodes(page, live_server):
+    page.goto(live_server + "/-/graph?node=trial/solstice")
+    page.wait_for_selector("#cy[data-rendered]")
+    drawn = int(page.get_attribute("#cy", "data-rendered"))
+    assert drawn == page.evaluate("window.kbGraph.nodes().length") and drawn >= 8
+    assert page.locator("#cy canvas").count() > 0
+    page.screenshot(path=str(ARTIFACTS / "graph-solstice.png"))
+
+
+def test_pages_work_without_javascript(browser, live_server):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(live_server + "/-/policy/premera-7.01.92")
+    assert page.locator("a.cite").count() == 6  # <sup>46, 47</sup> and four single citations
+    page.locator("#L177 a.cite").first.click()
+    page.wait_for_url(re.compile(r"/-/work/pmid:35550799$"))
+    context.close()
