@@ -18,7 +18,7 @@ from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
 from kb.cli import cli
 from kb.queries import load_queries
-from kb.rdf.mapping import BIBO, CITO, KB, build_rdf
+from kb.rdf.mapping import BIBO, CITO, build_rdf
 from kb.rdf.sparql import Limits, QueryRefused, load_store, run
 
 from .conftest import ROOT

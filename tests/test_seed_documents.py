@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from kb.ingest.markup import clean
+
 COUNTS = {
     # policy: (references, with PMID, statements, criteria, codes, citation markers, numbers cited, trials, history)
     "bcbsma-260": (61, 56, 3, 5, 9, 0, 0, 0, 21),
@@ -241,9 +243,10 @@ def test_every_span_points_at_its_text(parsed, pid):
         assert doc.slice(citation.span) == citation.marker
     for code in p.codes:
         assert code.code.split("-")[0] in doc.slice(code.span)
-    for statement in p.statements:
-        assert doc.line(statement.span.line_start) in doc.text
-        assert statement.span.line_start <= statement.span.line_end
+    for statement in p.statements:  # the statement's words are the ones its characters hold
+        assert statement.text[:30] in clean(doc.slice(statement.span)), statement.text[:30]
+        for criterion in statement.criteria:
+            assert criterion.text[:20] in clean(doc.slice(criterion.span)), criterion.text[:20]
 
 
 CODES = {

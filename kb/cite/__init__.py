@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from ..resolve.works import fold
-from .csl import _rows, csl_item
+from ..store.read import rows
+from .csl import csl_item
 from .formats import FORMATS, STYLES, render
 
 __all__ = ["lookup", "Lookup", "STYLES", "FORMATS"]
@@ -67,7 +68,7 @@ def find(conn: sqlite3.Connection, query: str) -> tuple[str | None, list[str], l
     author_year = _AUTHOR_YEAR.match(q)
     if author_year:
         author, year = fold(author_year.group("author")), int(author_year.group("year"))
-        works = [row["work_id"] for row in _rows(conn, """select distinct work_id, first_author from policy_references
+        works = [row["work_id"] for row in rows(conn, """select distinct work_id, first_author from policy_references
                                                           where year = ? order by work_id""", [year])
                  if fold(row["first_author"]) == author or fold(row["first_author"]).split(" ")[-1] == author]
         if works:
@@ -94,7 +95,7 @@ def suggest(conn: sqlite3.Connection, query: str, limit: int = 5) -> list[dict]:
     if match := _AUTHOR_YEAR.match(query.strip()):
         author, year = fold(match.group("author")), int(match.group("year"))
         scored = {}
-        for row in _rows(conn, """select distinct r.work_id, r.first_author, w.year, w.title from policy_references r
+        for row in rows(conn, """select distinct r.work_id, r.first_author, w.year, w.title from policy_references r
                                   join works w on w.id = r.work_id"""):
             score = fuzz.ratio(author, fold(row["first_author"]))
             if score >= 70:
@@ -104,18 +105,18 @@ def suggest(conn: sqlite3.Connection, query: str, limit: int = 5) -> list[dict]:
         best = sorted(scored.values())[:limit]
         return [{"id": key[2], "label": label, "score": round(score, 1)} for key, label, score in best]
     choices = {row["id"]: f"{row['first_author']} {row['year'] or ''} {row['title'] or ''}"
-               for row in _rows(conn, "select id, first_author, year, title from works")}
+               for row in rows(conn, "select id, first_author, year, title from works")}
     choices.update({f"trial:{row['id']}": " ".join(filter(None, (row["name"], row["registry_id"], row["full_name"])))
-                    for row in _rows(conn, "select * from trials")})
+                    for row in rows(conn, "select * from trials")})
     best = process.extract(query, choices, scorer=fuzz.WRatio, limit=limit, score_cutoff=50)
     return [{"id": key, "label": label, "score": round(score, 1)} for label, score, key in best]
 
 
 def places(conn: sqlite3.Connection, work_id: str) -> tuple[list[dict], list[dict]]:
     """Where policies cite a work (entries and in-text citations), and the statements resting on it."""
-    cited = _rows(conn, """select policy_id, issuer, reference_number, reference_line, marker, cited_in_section,
+    cited = rows(conn, """select policy_id, issuer, reference_number, reference_line, marker, cited_in_section,
                                   citation_line from citing_places where work_id = ?""", [work_id])
-    statements = _rows(conn, """select distinct s.id, s.policy_id, s.indication, s.status, s.line_start
+    statements = rows(conn, """select distinct s.id, s.policy_id, s.indication, s.status, s.line_start
                                 from statement_evidence e
                                 join citation_targets t on t.citation_id = e.citation_id
                                 join policy_references r on r.id = t.reference_id
@@ -141,10 +142,10 @@ def lookup(conn: sqlite3.Connection, query: str, style: str = "ama", fmt: str = 
             "cited_by": cited, "statements": statements})
     for trial_id in trial_ids:
         if not any(trial_id in r["trials"] for r in result.results):
-            trial = _rows(conn, "select * from trials where id = ?", [trial_id])[0]
+            trial = rows(conn, "select * from trials where id = ?", [trial_id])[0]
             result.results.append({"trial_id": trial_id, "trial": trial, "citation": None,
                                    "note": "no publication of this trial is cited by the policies",
-                                   "cited_by": _rows(conn, "select policy_id, line_start from trial_sources "
+                                   "cited_by": rows(conn, "select policy_id, line_start from trial_sources "
                                                            "where trial_id = ?", [trial_id]), "statements": []})
     if not result.results:
         result.suggestions = suggest(conn, query)

@@ -8,14 +8,10 @@ from __future__ import annotations
 import re
 import sqlite3
 
+from ..store.read import rows
+
 _MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
-
-
-def _rows(conn: sqlite3.Connection, sql: str, params=()) -> list[dict]:
-    cursor = conn.execute(sql, params)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
 def _given(initials: str | None) -> str | None:
@@ -45,15 +41,15 @@ def _policy_authors(authors: str | None, corporate: bool) -> tuple[list[dict], b
 
 def csl_item(conn: sqlite3.Connection, work_id: str) -> dict:
     """The CSL-JSON item of one work, with `_source` saying where its fields came from."""
-    work = _rows(conn, "select * from works where id = ?", [work_id])[0]
-    ref = _rows(conn, """select * from policy_references where work_id = ?
+    work = rows(conn, "select * from works where id = ?", [work_id])[0]
+    ref = rows(conn, """select * from policy_references where work_id = ?
                          order by pmid is null, policy_id, position limit 1""", [work_id])[0]
-    article = _rows(conn, "select * from pubmed_articles where pmid = ?", [work["pmid"]]) if work["pmid"] else []
+    article = rows(conn, "select * from pubmed_articles where pmid = ?", [work["pmid"]]) if work["pmid"] else []
     item: dict = {"id": work_id, "type": {"article": "article-journal", "guideline": "report"}.get(work["kind"],
                                                                                                    "document")}
     if article:
         a = article[0]
-        authors = _rows(conn, "select * from pubmed_authors where pmid = ? order by position", [a["pmid"]])
+        authors = rows(conn, "select * from pubmed_authors where pmid = ? order by position", [a["pmid"]])
         item["author"] = [{"literal": x["collective_name"]} if x["collective_name"] else
                           {"family": x["last_name"], "given": _given(x["initials"]) or x["fore_name"]}
                           for x in authors]
@@ -72,7 +68,7 @@ def csl_item(conn: sqlite3.Connection, work_id: str) -> dict:
         item["_source"] = f"citation in {ref['policy_id']} #{ref['number']} (line {ref['line_start']})"
     if year:
         item["issued"] = {"date-parts": [[year, month] if month else [year]]}
-    guideline = _rows(conn, "select version from guidelines where work_id = ? limit 1", [work_id])
+    guideline = rows(conn, "select version from guidelines where work_id = ? limit 1", [work_id])
     if guideline and guideline[0]["version"]:
         item["version"] = guideline[0]["version"]
     if truncated:

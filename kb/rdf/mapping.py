@@ -14,6 +14,8 @@ import urllib.parse
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
+from ..store.read import rows
+
 CITO = Namespace("http://purl.org/spar/cito/")
 FABIO = Namespace("http://purl.org/spar/fabio/")
 BIBO = Namespace("http://purl.org/ontology/bibo/")
@@ -33,13 +35,6 @@ def iri(kind: str, row_id: str) -> URIRef:
 
 def work_iri(work_id: str) -> URIRef:
     return URIRef(PUBMED + work_id.removeprefix("pmid:") + "/") if work_id.startswith("pmid:") else iri("work", work_id)
-
-
-def _rows(conn: sqlite3.Connection, sql: str):
-    cursor = conn.execute(sql)
-    names = [d[0] for d in cursor.description]
-    for row in cursor:
-        yield dict(zip(names, row))
 
 
 def build_rdf(conn: sqlite3.Connection) -> Graph:
@@ -65,7 +60,7 @@ def build_rdf(conn: sqlite3.Connection) -> Graph:
             add(span, KB.charStart, Literal(row["char_start"]))
             add(span, KB.charEnd, Literal(row["char_end"]))
 
-    for p in _rows(conn, "select * from policies"):
+    for p in rows(conn, "select * from policies"):
         policy, document = iri("policy", p["id"]), iri("document", p["id"])
         add(policy, RDF.type, KB.Policy)
         add(policy, KB.id, p["id"])
@@ -81,7 +76,7 @@ def build_rdf(conn: sqlite3.Connection) -> Graph:
             add(issuer, RDF.type, SCHEMA.Organization)
             add(issuer, SCHEMA.name, p["issuer"])
             add(policy, SCHEMA.publisher, issuer)
-    for i in _rows(conn, "select * from indications"):
+    for i in rows(conn, "select * from indications"):
         node = iri("indication", i["id"])
         add(node, RDF.type, SKOS.Concept)
         add(node, RDF.type, KB.Indication)
@@ -92,7 +87,7 @@ def build_rdf(conn: sqlite3.Connection) -> Graph:
         if i["broader_id"]:
             add(node, SKOS.broader, iri("indication", i["broader_id"]))
         add(node, KB.icd10, i["icd10"])
-    for s in _rows(conn, "select * from statements"):
+    for s in rows(conn, "select * from statements"):
         node = iri("statement", s["id"])
         add(node, RDF.type, KB.CoverageStatement)
         add(node, KB.id, s["id"])
@@ -103,9 +98,9 @@ def build_rdf(conn: sqlite3.Connection) -> Graph:
         add(node, KB.criteriaLogic, s["logic"])
         add(node, RDFS.label, f"{s['indication']}: {s['status']}")
         derived(node, s, s["policy_id"])
-    for m in _rows(conn, "select * from statement_indications"):
+    for m in rows(conn, "select * from statement_indications"):
         add(iri("statement", m["statement_id"]), KB.about, iri("indication", m["indication_id"]))
-    for c in _rows(conn, "select * from criteria"):
+    for c in rows(conn, "select * from criteria"):
         node = iri("criterion", c["id"])
         add(node, RDF.type, KB.Criterion)
         add(iri("criterion", c["parent_id"]) if c["parent_id"] else iri("statement", c["statement_id"]),
@@ -113,16 +108,16 @@ def build_rdf(conn: sqlite3.Connection) -> Graph:
         add(node, RDFS.label, c["text"])
         add(node, KB.connective, c["connective"])
         derived(node, c, c["policy_id"])
-    for c in _rows(conn, "select distinct system, code from codes union select system, code from statement_codes"):
+    for c in rows(conn, "select distinct system, code from codes union select system, code from statement_codes"):
         node = iri("code", f"{c['system']}:{c['code']}")
         add(node, RDF.type, SCHEMA.MedicalCode)
         add(node, SCHEMA.codeValue, c["code"])
         add(node, SCHEMA.codingSystem, c["system"])
-    for c in _rows(conn, "select * from codes"):
+    for c in rows(conn, "select * from codes"):
         add(iri("policy", c["policy_id"]), KB.listsCode, iri("code", f"{c['system']}:{c['code']}"))
-    for c in _rows(conn, "select * from statement_codes"):
+    for c in rows(conn, "select * from statement_codes"):
         add(iri("statement", c["statement_id"]), KB.coversCode, iri("code", f"{c['system']}:{c['code']}"))
-    for w in _rows(conn, "select * from works"):
+    for w in rows(conn, "select * from works"):
         node = work_iri(w["id"])
         add(node, RDF.type, KB.Work)
         add(node, KB.id, w["id"])
@@ -137,7 +132,7 @@ def build_rdf(conn: sqlite3.Connection) -> Graph:
         add(node, KB.enrichment, w["enrichment"])
         if w["year"]:
             add(node, DCTERMS.date, Literal(str(w["year"]), datatype=XSD.gYear))
-    for r in _rows(conn, "select * from policy_references"):
+    for r in rows(conn, "select * from policy_references"):
         node = iri("reference", r["id"])
         add(node, RDF.type, KB.ReferenceEntry)
         add(node, KB.id, r["id"])
@@ -147,11 +142,11 @@ def build_rdf(conn: sqlite3.Connection) -> Graph:
         add(iri("policy", r["policy_id"]), KB.lists, node)
         add(iri("policy", r["policy_id"]), CITO.cites, work_iri(r["work_id"]))
         derived(node, r, r["policy_id"])
-    for e in _rows(conn, """select distinct e.statement_id, r.work_id from statement_evidence e
+    for e in rows(conn, """select distinct e.statement_id, r.work_id from statement_evidence e
                             join citation_targets t on t.citation_id = e.citation_id
                             join policy_references r on r.id = t.reference_id"""):
         add(iri("statement", e["statement_id"]), CITO.citesAsEvidence, work_iri(e["work_id"]))
-    for t in _rows(conn, "select * from trials"):
+    for t in rows(conn, "select * from trials"):
         node = iri("trial", t["id"])
         add(node, RDF.type, SCHEMA.MedicalTrial)
         add(node, KB.id, t["id"])
@@ -160,9 +155,9 @@ def build_rdf(conn: sqlite3.Connection) -> Graph:
         add(node, SCHEMA.identifier, t["registry_id"])
         add(node, SCHEMA.description, t["design"])
         add(node, KB.patients, t["patients"])
-    for p in _rows(conn, "select * from trial_publications"):
+    for p in rows(conn, "select * from trial_publications"):
         add(iri("trial", p["trial_id"]), SCHEMA.subjectOf, work_iri(p["work_id"]))
-    for r in _rows(conn, "select * from trial_results"):
+    for r in rows(conn, "select * from trial_results"):
         node = iri("result", r["id"])
         add(node, RDF.type, KB.TrialResult)
         add(iri("trial", r["trial_id"]), KB.result, node)
@@ -175,7 +170,7 @@ def build_rdf(conn: sqlite3.Connection) -> Graph:
         add(node, KB.pValue, r["p_value"])
         add(node, KB.finding, r["finding"])
         derived(node, r, r["policy_id"])
-    for gl in _rows(conn, "select * from guidelines"):
+    for gl in rows(conn, "select * from guidelines"):
         node = iri("guideline", gl["id"])
         add(node, RDF.type, SCHEMA.MedicalGuideline)
         add(node, SCHEMA.name, gl["topic"])
@@ -183,9 +178,9 @@ def build_rdf(conn: sqlite3.Connection) -> Graph:
         add(node, KB.body, gl["body"])
         if gl["work_id"]:
             add(node, SCHEMA.subjectOf, work_iri(gl["work_id"]))
-    for m in _rows(conn, "select distinct policy_id, guideline_id from guideline_mentions"):
+    for m in rows(conn, "select distinct policy_id, guideline_id from guideline_mentions"):
         add(iri("policy", m["policy_id"]), CITO.citesAsAuthority, iri("guideline", m["guideline_id"]))
-    for r in _rows(conn, "select * from guideline_recommendations where guideline_id is not null"):
+    for r in rows(conn, "select * from guideline_recommendations where guideline_id is not null"):
         node = iri("recommendation", r["id"])
         add(node, RDF.type, SCHEMA.MedicalGuidelineRecommendation)
         add(iri("guideline", r["guideline_id"]), KB.recommends, node)

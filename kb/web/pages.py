@@ -8,20 +8,14 @@ from __future__ import annotations
 
 import html
 import re
-import sqlite3
 from collections import defaultdict
 
 from ..cite import places
 from ..cite.csl import csl_item
 from ..cite.formats import STYLES, formatted
+from ..store.read import rows
 
 CYTOSCAPE = "vendor/cytoscape-3.34.4.min.js"
-
-
-def rows(conn: sqlite3.Connection, sql: str, params=()) -> list[dict]:
-    cursor = conn.execute(sql, params)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
 def one(conn, sql, params=()) -> dict | None:
@@ -48,9 +42,9 @@ def policy(conn, policy_id: str) -> dict | None:
     facts: dict[int, list[dict]] = defaultdict(list)
 
     def mark(kind, row, label, href):
+        """Every line of the fact's range is marked; its label stands on the first."""
         for n in range(row["line_start"], row["line_end"] + 1):
-            if n == row["line_start"] or kind in ("statement",):
-                facts[n].append({"kind": kind, "label": label, "href": href, "first": n == row["line_start"]})
+            facts[n].append({"kind": kind, "label": label, "href": href, "first": n == row["line_start"]})
 
     statements = rows(conn, "select * from statements where policy_id = ? order by ordinal", [policy_id])
     for s in statements:
