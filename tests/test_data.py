@@ -34,7 +34,7 @@ def test_issuer_evidence_stands_on_the_line_given(manifest):
         if issuer["name"] is None:
             assert issuer.get("note"), f"{entry['id']}: an unnamed issuer needs a note saying why"
         else:
-            assert issuer["name"] in issuer["evidence"] or entry["id"] == "bcbsks-liver-tumors"
+            assert issuer["name"] in issuer["evidence"]
 
 
 def test_unnamed_issuers_are_not_guessed(manifest):

@@ -11,7 +11,7 @@ import sqlite_utils
 from click.testing import CliRunner
 
 from kb.cli import cli
-from kb.enrich import Settings, enrich
+from kb.enrich import Settings, enrich, import_files
 from kb.enrich.cache import PubmedCache
 from kb.enrich.client import EutilsClient
 from kb.store.build import build
@@ -235,3 +235,14 @@ def test_build_uses_whatever_the_cache_holds(tmp_path, records, kb_copy):
     db = sqlite_utils.Database(rebuilt)
     assert db["pubmed_articles"].count == N_PMIDS
     assert db.execute("select count(*) from works where enrichment = 'enriched'").fetchone()[0] == N_PMIDS
+
+
+def test_medline_records_keep_their_own_text_when_one_pmid_prefixes_another(tmp_path):
+    """TEST DATA: two MEDLINE records written for this test; 9900001 is a prefix of 99000012."""
+    saved = tmp_path / "two.txt"
+    saved.write_text("PMID- 99000012\nTI  - The longer id.\nDP  - 2020\n\n"
+                     "PMID- 9900001\nTI  - The shorter id.\nDP  - 2021\n", encoding="utf-8")
+    with PubmedCache(tmp_path / "cache.sqlite") as cache:
+        assert import_files(cache, [saved]) == 2
+        bodies = {pmid: body for pmid, _, body, _, _ in cache.records()}
+    assert "The shorter id." in bodies["9900001"] and "The longer id." in bodies["99000012"]

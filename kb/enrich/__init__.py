@@ -8,6 +8,7 @@ be imported instead of fetched. The knowledge base is rewritten atomically at th
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,9 +51,10 @@ def import_files(cache: PubmedCache, paths: Iterable[Path]) -> int:
             raise RecordError(f"{path}: {exc}") from None
         if not records:
             raise RecordError(f"{path}: no PubMed records in this file")
-        if fmt == "medline":  # keep each record's own MEDLINE text
+        if fmt == "medline":  # keep each record's own MEDLINE text, found by its whole PMID line
             chunks = [chunk for chunk in text.replace("\r\n", "\n").split("\n\n") if "PMID-" in chunk]
-            records = {pmid: next(c for c in chunks if f"PMID- {pmid}" in c) for pmid in records}
+            records = {pmid: next(c for c in chunks if re.search(rf"^PMID- {pmid}\s*$", c, re.M))
+                       for pmid in records}
         cache.put_records(records, fmt, f"import:{path.name}")
         count += len(records)
     return count

@@ -75,8 +75,8 @@ def apply_cache(db: sqlite_utils.Database, cache_path: Path) -> list[str]:
         rows["pubmed_keywords"] += [{"pmid": pmid, "ordinal": i, **k} for i, k in enumerate(a["keywords"], start=1)]
         rows["pubmed_comments_corrections"] += [{"pmid": pmid, "ordinal": i, **c}
                                                 for i, c in enumerate(a["comments_corrections"], start=1)]
-    accepted = _matches(db, answers, articles, rows["citation_matches"])
     refs = list(db.query("select * from policy_references order by id"))
+    accepted = _matches(db, {r["id"]: r for r in refs}, answers, articles, rows["citation_matches"])
     for ref in refs:
         pmid = ref["pmid"] or accepted.get(ref["id"])
         if pmid in articles:
@@ -87,14 +87,14 @@ def apply_cache(db: sqlite_utils.Database, cache_path: Path) -> list[str]:
     for name in PUBMED_TABLES:
         db[name].delete_where()
         db[name].insert_all(rows[name], batch_size=500)
-    _set_status(db, articles, accepted)
+    _set_status(db, refs, articles, accepted)
     return messages
 
 
-def _matches(db, answers: dict[str, str], articles: dict[str, dict], out: list[dict]) -> dict[str, str]:
+def _matches(db, refs: dict[str, dict], answers: dict[str, str], articles: dict[str, dict],
+             out: list[dict]) -> dict[str, str]:
     """ECitMatch answers as rows; a match is accepted only when its record's author and year agree."""
     accepted = {}
-    refs = {r["id"]: r for r in db.query("select * from policy_references")}
     for ref_id, query in citation_queries(db).items():
         answer = answers.get(query_line(query))
         if answer is None:
@@ -122,11 +122,9 @@ def _matches(db, answers: dict[str, str], articles: dict[str, dict], out: list[d
     return accepted
 
 
-def _set_status(db: sqlite_utils.Database, articles: dict, accepted: dict[str, str]) -> None:
-    via_match = {}
-    for ref_id, pmid in accepted.items():
-        work = db.execute("select work_id from policy_references where id = ?", [ref_id]).fetchone()[0]
-        via_match[work] = pmid
+def _set_status(db: sqlite_utils.Database, refs: list[dict], articles: dict, accepted: dict[str, str]) -> None:
+    work_of = {r["id"]: r["work_id"] for r in refs}
+    via_match = {work_of[ref_id]: pmid for ref_id, pmid in accepted.items()}
     for work in list(db.query("select id, pmid from works")):
         if work["pmid"]:
             status = "enriched" if work["pmid"] in articles else "not fetched"

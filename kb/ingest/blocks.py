@@ -45,11 +45,6 @@ class Block:
     def text(self) -> str:
         return clean(self.body)
 
-    @property
-    def is_connective(self) -> bool:
-        """A paragraph that only says OR / AND between two lists."""
-        return self.kind == "para" and bool(_CONNECTIVE.match(self.text))
-
 
 _PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _PIPE_RULE = re.compile(r"^\s*\|(?:\s*:?-{3,}:?\s*\|)+\s*$")

@@ -142,8 +142,3 @@ def build_outline(units: list[Unit]) -> list[Node]:
         last = node
     return roots
 
-
-def walk(nodes: list[Node]):
-    for node in nodes:
-        yield node
-        yield from walk(node.children)
