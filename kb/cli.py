@@ -16,7 +16,8 @@ from .enrich.cache import DEFAULT_CACHE
 from .enrich.pubmed import RecordError
 from .queries import DEFAULT_QUERIES, load_queries, parameters
 from .rdf.mapping import build_rdf
-from .rdf.sparql import Limits, QueryRefused, load_store, run
+from .rdf.guard import check
+from .rdf.sparql import Limits, QueryRefused, formats, load_store, run
 from .store.build import BuildError, build
 from .store.manifest import ManifestError
 
@@ -257,10 +258,14 @@ def export_command(db_path, fmt, output):
 def sparql_command(query, db_path, fmt, params, timeout, limit):
     """Run a read-only SPARQL QUERY (text or a .rq file) over the knowledge base."""
     text = Path(query).read_text(encoding="utf-8") if query.endswith(".rq") and Path(query).is_file() else query
-    with _open(db_path) as conn:
-        store = load_store(conn)
+    limits = Limits(timeout, limit)
     try:
-        body, media_type, truncated = run(store, text, {"table": "csv"}.get(fmt, fmt), Limits(timeout, limit),
+        wanted = {"table": "csv"}.get(fmt, fmt)
+        if wanted not in formats(check(text, limits.query_bytes).form):
+            wanted = "json"  # an ASK answer has no CSV form
+        with _open(db_path) as conn:
+            store = load_store(conn)
+        body, media_type, truncated = run(store, text, wanted, limits,
                                           dict(p.split("=", 1) for p in params if "=" in p))
     except QueryRefused as error:
         raise click.ClickException(str(error)) from None

@@ -1,25 +1,30 @@
-"""Safe SPARQL over the knowledge base: a gate on the parsed query, and bounded execution.
+"""Safe SPARQL over the knowledge base: two gates, and bounded execution.
 
-Both rdflib and pyoxigraph would fetch a URL named in SERVICE (and rdflib one named in FROM),
-with no switch to stop them; so every query is parsed with rdflib and its algebra inspected
-before it runs. Updates, SERVICE, FROM and FROM NAMED are refused. Queries run on an Oxigraph
-store (chosen by benchmark, see bench/rdf_bench.py) in a forked child process, which is killed at
-the time limit; at most `row_limit` rows or triples are returned.
+Both rdflib and pyoxigraph would fetch a URL named in SERVICE (and rdflib one named in FROM), with no
+switch to stop them. So a query passes two independent gates: the token allowlist of `guard.py`,
+which refuses SERVICE, FROM and updates wherever they stand and anything it does not know, and the
+kernel sandbox of `sandbox.py` in the process that runs it, which cannot open a network socket at
+all. Queries run on an Oxigraph store (chosen by benchmark, see bench/rdf_bench.py) in a forked
+child process, niced, with its address space capped; it is killed at the time limit, parsing
+included, and at most `rows` rows or triples are returned.
 """
 from __future__ import annotations
 
+import faulthandler
 import multiprocessing
+import os
+import signal
 import sqlite3
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-from pyparsing import ParseException
 from rdflib import BNode, Graph, Literal, URIRef, Variable
-from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
-from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.query import Result
 
+from .guard import Refused as QueryRefused
+from .guard import check
 from .mapping import PREFIXES, build_rdf
+from .sandbox import SandboxError, close_network, limit_memory
 
 RESULT_TYPES = {
     "json": "application/sparql-results+json", "xml": "application/sparql-results+xml", "csv": "text/csv",
@@ -29,46 +34,22 @@ GRAPH_TYPES = {"turtle": "text/turtle", "nt": "application/n-triples", "json-ld"
                "xml": "application/rdf+xml"}
 
 
-class QueryRefused(Exception):
-    """A query that will not run: the message says why, `status` is the HTTP status to answer with."""
-
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.status = status
-
-
-def _walk(node):
-    yield node
-    values = node.values() if isinstance(node, (CompValue, dict)) else node if isinstance(node, list) else []
-    for value in values:
-        if isinstance(value, (CompValue, dict, list)):
-            yield from _walk(value)
-
-
-def check(query: str) -> str:
-    """The query form (SelectQuery, ConstructQuery, AskQuery, DescribeQuery), or QueryRefused."""
-    try:
-        parsed = parseQuery(query)
-    except ParseException as error:
-        try:
-            parseUpdate(query)
-        except ParseException:
-            raise QueryRefused(f"SPARQL syntax error at line {error.lineno}, column {error.col}: {error.msg}") \
-                from None
-        raise QueryRefused("SPARQL Update is refused: this endpoint is read-only") from None
-    for node in _walk(list(parsed)):
-        if isinstance(node, CompValue) and node.name == "ServiceGraphPattern":
-            raise QueryRefused("SERVICE is refused: this endpoint never fetches other endpoints")
-        if isinstance(node, CompValue) and (node.name == "DatasetClause" or "datasetClause" in node.keys()):
-            raise QueryRefused("FROM and FROM NAMED are refused: this endpoint never loads other graphs")
-    return parsed[1].name
-
-
 def load_store(conn: sqlite3.Connection) -> ox.Store:
     """An in-memory Oxigraph store of the knowledge base's RDF, built once and reused."""
     store = ox.Store()
     store.load(build_rdf(conn).serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    _import_serialisers()
     return store
+
+
+def _import_serialisers() -> None:
+    """Load rdflib's serialiser plugins once here, so that no query process pays for importing them."""
+    for fmt in RESULT_TYPES.keys() - {"tsv"}:
+        empty = Result("SELECT")
+        empty.vars, empty.bindings = [], []
+        empty.serialize(format=fmt)
+    for fmt in GRAPH_TYPES:
+        Graph().serialize(format=fmt)
 
 
 def _term(term):
@@ -83,6 +64,15 @@ def _term(term):
     return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
+FORMATS = {"SelectQuery": RESULT_TYPES, "AskQuery": {k: RESULT_TYPES[k] for k in ("json", "xml")},
+           "ConstructQuery": GRAPH_TYPES, "DescribeQuery": GRAPH_TYPES}
+
+
+def formats(form: str) -> dict[str, str]:
+    """The formats a query of this form can be answered in, the default first."""
+    return FORMATS[form]
+
+
 def _execute(store: ox.Store, query: str, fmt: str, row_limit: int, substitutions: dict) -> tuple[bytes, str, bool]:
     """(body, media type, truncated): results serialised by rdflib's serialisers."""
     prefixes = {k: str(v) for k, v in PREFIXES.items()}
@@ -91,7 +81,7 @@ def _execute(store: ox.Store, query: str, fmt: str, row_limit: int, substitution
     if isinstance(answer, ox.QueryBoolean):
         result = Result("ASK")
         result.askAnswer = bool(answer)
-        return result.serialize(format=fmt if fmt in RESULT_TYPES else "json"), RESULT_TYPES.get(fmt, "json"), False
+        return result.serialize(format=fmt), RESULT_TYPES[fmt], False
     if isinstance(answer, ox.QueryTriples):
         graph, truncated = Graph(), False
         for prefix, namespace in PREFIXES.items():
@@ -101,7 +91,6 @@ def _execute(store: ox.Store, query: str, fmt: str, row_limit: int, substitution
                 truncated = True
                 break
             graph.add((_term(triple.subject), _term(triple.predicate), _term(triple.object)))
-        fmt = fmt if fmt in GRAPH_TYPES else "turtle"
         return graph.serialize(format=fmt, encoding="utf-8"), GRAPH_TYPES[fmt], truncated
     variables = [v.value for v in answer.variables]
     rows, truncated = [], False
@@ -110,7 +99,6 @@ def _execute(store: ox.Store, query: str, fmt: str, row_limit: int, substitution
             truncated = True
             break
         rows.append({v: _term(solution[v]) for v in variables if solution[v] is not None})
-    fmt = fmt if fmt in RESULT_TYPES else "json"
     if fmt == "tsv":  # SPARQL 1.1 TSV: ?variables, then terms as in Turtle (rdflib has no TSV writer)
         lines = ["\t".join(f"?{v}" for v in variables)]
         lines += ["\t".join(row[v].n3() if v in row else "" for v in variables) for row in rows]
@@ -121,41 +109,104 @@ def _execute(store: ox.Store, query: str, fmt: str, row_limit: int, substitution
     return result.serialize(format=fmt), RESULT_TYPES[fmt], truncated
 
 
-def _child(pipe, store, query, fmt, row_limit, substitutions) -> None:
+@dataclass
+class Limits:
+    seconds: float = 10.0
+    rows: int = 10_000
+    memory_mb: int = 512
+    query_bytes: int = 65_536
+
+
+def _child(pipe, stderr_fd, store, query, fmt, limits, substitutions, sandboxed) -> None:
+    """Run one query cut off from the network, with its memory capped; the answer goes down the pipe."""
+    os.dup2(stderr_fd, 2)  # a Rust abort (allocation failure, stack overflow) says why here
+    faulthandler.disable()  # an abort is expected and explained, not a crash to dump
     try:
-        pipe.send(("ok", *_execute(store, query, fmt, row_limit, substitutions)))
+        if sandboxed:
+            close_network()
+        limit_memory(limits.memory_mb * 2**20)
+        os.nice(10)  # heavy queries yield the CPU to the server answering pages
+        pipe.send(("ok", *_execute(store, query, fmt, limits.rows, substitutions)))
+    except SandboxError as error:
+        pipe.send(("sandbox", str(error)))
+    except SyntaxError as error:  # Oxigraph's parser: "error at LINE:COLUMN: expected ..."
+        pipe.send(("error", f"SPARQL syntax {error}"))
+    except MemoryError:
+        pipe.send(("memory", ""))
+    except RecursionError:
+        pipe.send(("deep", ""))
     except Exception as error:  # reported to the parent, never a stack trace
         pipe.send(("error", f"{type(error).__name__}: {error}"))
     finally:
         pipe.close()
 
 
-@dataclass
-class Limits:
-    seconds: float = 10.0
-    rows: int = 10_000
+def _died(child, stderr: bytes, limits: Limits) -> QueryRefused:
+    """Why a query process ended without answering, as the refusal a client gets."""
+    text = stderr.decode("utf-8", errors="replace")
+    if "memory allocation" in text or "MemoryError" in text or child.exitcode == -signal.SIGKILL:
+        return _over_memory(limits)
+    if "overflowed its stack" in text:
+        return QueryRefused("query is nested too deeply to evaluate", status=400)
+    return QueryRefused(f"query failed: the query process ended without an answer (exit {child.exitcode})",
+                        status=503)
 
 
-def run(store: ox.Store, query: str, fmt: str = "json", limits: Limits = Limits(),
-        substitutions: dict | None = None) -> tuple[bytes, str, bool]:
-    """Check and run a query; (body, media type, truncated). Raises QueryRefused."""
-    check(query)
+def _over_memory(limits: Limits) -> QueryRefused:
+    return QueryRefused(f"query stopped at the memory limit of {limits.memory_mb} MB", status=503)
+
+
+def run(store: ox.Store, query: str, fmt: str | None = None, limits: Limits = Limits(),
+        substitutions: dict | None = None, sandboxed: bool = True, checked: bool = True) -> tuple[bytes, str, bool]:
+    """Check and run a query; (body, media type, truncated). Raises QueryRefused.
+
+    fmt None is the form's default format. `checked` and `sandboxed` exist so that tests can show
+    that each gate holds alone; nothing else turns them off.
+    """
+    if checked:
+        form = check(query, limits.query_bytes).form
+        fmt = fmt or next(iter(formats(form)))
+        if fmt not in formats(form):
+            raise QueryRefused(f"a {form.removesuffix('Query').upper()} query cannot be answered as {fmt}; "
+                               f"choose one of {', '.join(formats(form))}", status=406)
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(send, store, query, fmt, limits.rows, substitutions or {}),
-                            daemon=True)
+    stderr_read, stderr_write = os.pipe()
+    child = context.Process(target=_child, daemon=True, args=(
+        send, stderr_write, store, query, fmt or "json", limits, substitutions or {}, sandboxed))
     child.start()
     send.close()
-    if not receive.poll(limits.seconds):
-        child.kill()
-        child.join()
-        raise QueryRefused(f"query stopped at the time limit of {limits.seconds:g} s", status=503)
+    os.close(stderr_write)
     try:
-        outcome = receive.recv()
-    except EOFError:
-        raise QueryRefused("query failed: the query process ended without an answer", status=500) from None
+        if not receive.poll(limits.seconds):
+            child.kill()
+            raise QueryRefused(f"query stopped at the time limit of {limits.seconds:g} s", status=503)
+        try:
+            outcome = receive.recv()
+        except EOFError:
+            child.join()
+            raise _died(child, _drain(stderr_read), limits) from None
     finally:
         child.join()
-    if outcome[0] == "error":
-        raise QueryRefused(f"query failed: {outcome[1]}")
-    return outcome[1], outcome[2], outcome[3]
+        receive.close()
+        os.close(stderr_read)
+    kind, *rest = outcome
+    if kind == "memory":
+        raise _over_memory(limits)
+    if kind == "deep":
+        raise QueryRefused("query is nested too deeply to evaluate", status=400)
+    if kind == "sandbox":
+        raise QueryRefused(f"query not run: the network could not be closed to it ({rest[0]})", status=503)
+    if kind == "error":
+        raise QueryRefused(rest[0] if rest[0].startswith("SPARQL syntax") else f"query failed: {rest[0]}")
+    return rest[0], rest[1], rest[2]
+
+
+def _drain(fd: int) -> bytes:
+    """What the dead child wrote to its stderr (the pipe is closed at its end, so this does not block)."""
+    chunks = []
+    while chunk := os.read(fd, 65_536):
+        chunks.append(chunk)
+        if sum(map(len, chunks)) > 1 << 20:
+            break
+    return b"".join(chunks)

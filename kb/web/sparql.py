@@ -1,72 +1,169 @@
 """The SPARQL endpoint at /-/sparql: SPARQL 1.1 Protocol, read-only, bounded, with a query page.
 
-GET ?query=... or POST (form field `query`, or an application/sparql-query body). Results as
-JSON, XML, CSV or TSV by the Accept header (or ?format=); CONSTRUCT and DESCRIBE as Turtle,
-N-Triples, JSON-LD or RDF/XML. A browser gets an HTML page with a query box, the example queries
-of queries/*.rq, and the results. The store is loaded once, when Datasette starts.
+GET ?query=... or POST (form field `query`, or an application/sparql-query body). The answer's
+format is negotiated from the Accept header, q-values included, among those the query's form has
+(SELECT: JSON, XML, CSV, TSV; ASK: JSON, XML; CONSTRUCT and DESCRIBE: Turtle, N-Triples, JSON-LD,
+RDF/XML), or named by ?format=; a browser gets an HTML page with a query box and the examples of
+queries/*.rq. Every failure is a 4xx or 503 with a one-line message.
+
+Queries run in their own processes (kb/rdf/sparql.py), at most `sparql_max_concurrent` at once. A
+query that finds every slot taken waits at most `sparql_queue_seconds`, then gets 503 with
+Retry-After, so a cheap query is never stuck behind heavy ones. The store is loaded once, at
+start-up.
 """
 from __future__ import annotations
 
 import asyncio
 import json
+import math
 import sqlite3
 import urllib.parse
+import weakref
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 from datasette.utils.asgi import Response
 
 from ..queries import load_queries
-from ..rdf.sparql import GRAPH_TYPES, RESULT_TYPES, Limits, QueryRefused, load_store, run
-
-_BY_MEDIA_TYPE = {media: fmt for fmt, media in {**GRAPH_TYPES, **RESULT_TYPES}.items()}
-_BY_MEDIA_TYPE.update({"application/json": "json", "application/xml": "xml", "text/plain": "tsv"})
+from ..rdf.guard import check
+from ..rdf.sparql import RESULT_TYPES, Limits, QueryRefused, formats, load_store, run
 
 
-def settings(datasette) -> Limits:
+@dataclass
+class Settings:
+    limits: Limits
+    max_concurrent: int = 2
+    queue_seconds: float = 2.0
+
+
+@dataclass
+class _State:
+    """What the endpoint keeps per Datasette instance: the store, and the query slots."""
+    settings: Settings
+    store: object = None
+    slots: asyncio.Semaphore = field(default=None)
+    pool: ThreadPoolExecutor = field(default=None)
+
+    def __post_init__(self):
+        self.slots = asyncio.Semaphore(self.settings.max_concurrent)
+        self.pool = ThreadPoolExecutor(self.settings.max_concurrent, thread_name_prefix="sparql")
+
+
+_STATES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def settings(datasette) -> Settings:
     config = datasette.plugin_config("kb") or {}
-    return Limits(float(config.get("sparql_time_limit", Limits.seconds)),
-                  int(config.get("sparql_row_limit", Limits.rows)))
+    defaults = Limits()
+    return Settings(
+        Limits(float(config.get("sparql_time_limit", defaults.seconds)),
+               int(config.get("sparql_row_limit", defaults.rows)),
+               int(config.get("sparql_memory_limit_mb", defaults.memory_mb)),
+               int(config.get("sparql_max_query_bytes", defaults.query_bytes))),
+        int(config.get("sparql_max_concurrent", Settings.max_concurrent)),
+        float(config.get("sparql_queue_seconds", Settings.queue_seconds)))
+
+
+async def _state(datasette) -> _State:
+    state = _STATES.get(datasette)
+    if state is None:
+        state = _STATES.setdefault(datasette, _State(settings(datasette)))
+    if state.store is None:
+        state.store = await asyncio.get_running_loop().run_in_executor(state.pool, _build_store, datasette)
+    return state
+
+
+def _build_store(datasette):
+    path = datasette.get_database("kb").path
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        return load_store(conn)
 
 
 async def load(datasette) -> None:
     """Build the RDF store from the kb database, once, before the first request."""
-    if "kb" not in datasette.databases:
-        return
-    path = datasette.get_database("kb").path
-
-    def build():
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
-            return load_store(conn)
-
-    datasette._kb_sparql_store = await asyncio.get_running_loop().run_in_executor(None, build)
+    if "kb" in datasette.databases:
+        await _state(datasette)
 
 
-def _negotiate(request) -> str:
-    """The format asked for: ?format=, else the first Accept media type we serve, else html or json."""
+def _accepted(header: str) -> list[str]:
+    """Media types of an Accept header, best first (q-values honoured, q=0 dropped, ties in order)."""
+    ranked = []
+    for index, part in enumerate(header.split(",")):
+        media, *params = [p.strip() for p in part.split(";")]
+        quality = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if media and quality > 0:
+            ranked.append((-quality, index, media.lower()))
+    return [media for _, _, media in sorted(ranked)]
+
+
+_ALIASES = {"application/json": "json", "application/xml": "xml", "text/xml": "xml", "text/plain": "tsv"}
+
+
+def _negotiate(request, offered: dict[str, str]) -> str | None:
+    """The format to answer in: ?format=, else the best Accept match among `offered`; None if none fits."""
     explicit = request.args.get("format")
     if explicit:
         return explicit
-    accepted = [part.split(";")[0].strip() for part in request.headers.get("accept", "").split(",")]
+    accepted = _accepted(request.headers.get("accept", "")) or ["*/*"]
+    by_media = {media: fmt for fmt, media in offered.items()}
+    by_media.update({alias: fmt for alias, fmt in _ALIASES.items() if fmt in offered})
     for media in accepted:
-        if media in _BY_MEDIA_TYPE:
-            return _BY_MEDIA_TYPE[media]
         if media == "text/html":
             return "html"
-    return "json"
+        if media in by_media:
+            return by_media[media]
+        if media in ("*/*", "application/*", "text/*"):
+            return next((fmt for fmt, m in offered.items() if media == "*/*" or m.startswith(media[:-1])), None)
+    return None
 
 
 _UPDATE = "SPARQL Update is refused: this endpoint is read-only"
 
 
-async def _query_text(request) -> str | None:
-    """The query of a SPARQL Protocol request; QueryRefused for an update request (POST update=...)."""
+async def _body(request, limit: int) -> bytes:
+    """The request body, read no further than `limit` bytes (413 past it)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise QueryRefused(f"request body is {int(declared):,} bytes; the limit is {limit:,}", status=413)
+    chunks, size = [], 0
+    while True:
+        message = await request.receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise QueryRefused(f"request body is over the limit of {limit:,} bytes", status=413)
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+async def _query_text(request, limit: int) -> str | None:
+    """The query of a SPARQL Protocol request; QueryRefused for an update request or an unreadable body."""
     if request.method == "POST":
-        content_type = request.headers.get("content-type", "").split(";")[0].strip()
-        body = await request.post_body()
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type == "application/sparql-update":
             raise QueryRefused(_UPDATE)
+        body = await _body(request, limit * 3 + 1024)  # room for a form's percent-encoding
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise QueryRefused(f"request body is not UTF-8 (byte {error.start})") from None
         if content_type == "application/sparql-query":
-            return body.decode("utf-8")
-        form = urllib.parse.parse_qs(body.decode("utf-8"))
+            return text
+        if content_type not in ("application/x-www-form-urlencoded", ""):
+            raise QueryRefused(f"unsupported content type {content_type!r}: send application/sparql-query or "
+                               "application/x-www-form-urlencoded", status=415)
+        try:
+            form = urllib.parse.parse_qs(text, errors="strict")
+        except UnicodeDecodeError:
+            raise QueryRefused("form field is not UTF-8 once percent-decoded") from None
         if "update" in form:
             raise QueryRefused(_UPDATE)
         return form.get("query", [None])[0]
@@ -75,43 +172,69 @@ async def _query_text(request) -> str | None:
     return request.args.get("query")
 
 
-async def endpoint(datasette, request):
+def _refusal(error: QueryRefused, limits: Limits) -> Response:
+    headers = {"Retry-After": str(math.ceil(limits.seconds))} if error.status == 503 else {}
+    return Response.text(f"error: {error}", status=error.status, headers=headers)
+
+
+async def execute(datasette, query: str, fmt: str) -> tuple[bytes, str, bool]:
+    """Run a checked query in a free slot; QueryRefused(503) when none frees up in time."""
+    state = await _state(datasette)
     try:
-        query, fmt = await _query_text(request), _negotiate(request)
+        await asyncio.wait_for(state.slots.acquire(), state.settings.queue_seconds)
+    except asyncio.TimeoutError:
+        raise QueryRefused(f"the SPARQL endpoint is busy ({state.settings.max_concurrent} queries running); "
+                           "try again shortly", status=503) from None
+    try:
+        return await asyncio.get_running_loop().run_in_executor(
+            state.pool, run, state.store, query, fmt, state.settings.limits)
+    finally:
+        state.slots.release()
+
+
+async def endpoint(datasette, request):
+    limits = settings(datasette).limits
+    try:
+        query = await _query_text(request, limits.query_bytes)
+        form = check(query, limits.query_bytes).form if query else None
     except QueryRefused as error:
-        return Response.text(f"error: {error}", status=error.status)
-    store = getattr(datasette, "_kb_sparql_store", None)
-    if store is None:
-        await load(datasette)
-        store = datasette._kb_sparql_store
+        if _negotiate(request, RESULT_TYPES) == "html":
+            return await _page(datasette, request, query=None, error=error)
+        return _refusal(error, limits)
+    fmt = _negotiate(request, formats(form) if form else RESULT_TYPES)
     if fmt == "html":
-        return await _page(datasette, request, query, store)
+        return await _page(datasette, request, query)
     if not query:
         return Response.text("no query: send ?query=... (SPARQL 1.1 Protocol), or open this page in a browser",
                              status=400)
+    if fmt is None or fmt not in formats(form):
+        offered = ", ".join(formats(form).values())
+        return Response.text(f"error: none of the media types accepted can carry this query's answer; "
+                             f"it can be sent as {offered}", status=406)
     try:
-        body, media_type, truncated = await asyncio.get_running_loop().run_in_executor(
-            None, run, store, query, fmt, settings(datasette))
+        body, media_type, truncated = await execute(datasette, query, fmt)
     except QueryRefused as error:
-        return Response.text(f"error: {error}", status=error.status)
+        return _refusal(error, limits)
     headers = {"X-Results-Truncated": "true"} if truncated else {}
     return Response(body, status=200, content_type=media_type, headers=headers)
 
 
-async def _page(datasette, request, query, store):
+async def _page(datasette, request, query, error: QueryRefused | None = None):
     examples = load_queries(_queries_dir(datasette), ".rq")
     context = {"query": query or "", "examples": [
         {"name": name, "title": q.get("title", name), "description": q.get("description", ""),
          "url": datasette.urls.path("/-/sparql?" + urllib.parse.urlencode({"query": q["sql"]}))}
         for name, q in examples.items()], "error": None, "columns": [], "rows": [], "truncated": False,
-        "limits": settings(datasette), "boolean": None, "graph": None}
+        "limits": settings(datasette).limits, "boolean": None, "graph": None}
     status = 200
-    if query:
+    if error is not None:
+        context["error"], status = str(error), error.status
+    elif query:
         try:
-            body, media_type, truncated = await asyncio.get_running_loop().run_in_executor(
-                None, run, store, query, "json", settings(datasette))
-        except QueryRefused as error:
-            context["error"], status = str(error), error.status
+            form = check(query, context["limits"].query_bytes).form
+            body, media_type, truncated = await execute(datasette, query, next(iter(formats(form))))
+        except QueryRefused as refused:
+            context["error"], status = str(refused), refused.status
         else:
             context["truncated"] = truncated
             if media_type == RESULT_TYPES["json"]:
