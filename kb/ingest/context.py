@@ -17,8 +17,15 @@ class Context:
     section_of: dict[int, Section]  # keyed by the block's line number
     problems: list[Problem] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self._position = {block.line: index for index, block in enumerate(self.blocks)}
+
     def section(self, block: Block) -> Section:
         return self.section_of[block.line]
+
+    def position(self, block: Block) -> int:
+        """Index of the block in `blocks`, in constant time (list.index would make callers quadratic)."""
+        return self._position[block.line]
 
     def runs(self, kind: str) -> list[list[Block]]:
         """Consecutive runs of non-heading blocks standing in sections of one kind."""

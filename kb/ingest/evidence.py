@@ -33,11 +33,16 @@ def link_evidence(statements: list[Statement], citations: list[Citation],
             number = section.parent
         return " ".join(parts)
 
+    # Each citation's sites are read once and indexed by site: pairing every statement with every
+    # citation and reading the sites anew for each pair made parsing quadratic in document size.
+    cited = [sites_of(f"{citation.sentence} {headings(citation.section)}") for citation in citations]
+    citing: dict[str, list[int]] = {}
+    for index, sites in enumerate(cited, start=1):
+        for site in sites:
+            citing.setdefault(site, []).append(index)
     links = []
     for statement in statements:
         wanted = sites_of(statement.indication or statement.text)
-        for index, citation in enumerate(citations, start=1):
-            shared = wanted & sites_of(f"{citation.sentence} {headings(citation.section)}")
-            if shared:
-                links.append(EvidenceLink(statement.ordinal, index, ", ".join(sorted(shared))))
+        for index in sorted({i for site in wanted for i in citing.get(site, ())}):
+            links.append(EvidenceLink(statement.ordinal, index, ", ".join(sorted(wanted & cited[index - 1]))))
     return links

@@ -94,7 +94,7 @@ def _context(ctx: Context, block) -> str | None:
 def _subject(ctx: Context, block, value: str):
     """"SUBJECT: Cryoablation" followed by a list of what it covers: the title names both."""
     items, last = [], block
-    for nxt in ctx.blocks[ctx.blocks.index(block) + 1:]:
+    for nxt in ctx.blocks[ctx.position(block) + 1:]:
         if nxt.kind != "item" or nxt.line > last.line + 1:
             break
         items.append(nxt.text)

@@ -7,7 +7,10 @@ the guideline named nearest before it in the same section.
 """
 from __future__ import annotations
 
+import math
 import re
+from bisect import bisect_right
+from typing import Callable
 
 from .context import Context
 from .markup import clean
@@ -22,15 +25,28 @@ _LEVEL_COLUMNS = (re.compile(r"^(?:LOR|level of recommendation|strength of recom
 _MAX_QUOTE_BLOCKS = 12  # a quote still open after this many blocks was a stray quote mark
 
 
-def _nearest_mention(ctx: Context, mentions: list[Guideline], section: int, line: int) -> int | None:
-    """Index (from 1) of the text mention closest before the line, in this section or one enclosing it."""
-    sections, current = set(), ctx.sections[section]
-    while current is not None:
-        sections.add(current.number)
-        current = current.parent
-    before = [(m.span.line_start, i) for i, m in enumerate(mentions, start=1)
-              if m.source == "text" and m.section in sections and m.span.line_start <= line]
-    return max(before)[1] if before else None
+class _Mentions:
+    """Text mentions of guidelines by section, so the nearest one is found without scanning them all."""
+
+    def __init__(self, ctx: Context, mentions: list[Guideline]):
+        self.ctx = ctx
+        self.by_section: dict[int, list[tuple[int, int]]] = {}
+        for i, m in enumerate(mentions, start=1):
+            if m.source == "text":
+                self.by_section.setdefault(m.section, []).append((m.span.line_start, i))
+        for found in self.by_section.values():
+            found.sort()
+
+    def nearest(self, section: int, line: int) -> int | None:
+        """Index (from 1) of the text mention closest before the line, in this section or one enclosing it."""
+        best, current = None, self.ctx.sections[section]
+        while current is not None:
+            found = self.by_section.get(current.number, [])
+            at = bisect_right(found, (line, math.inf))
+            if at and (best is None or found[at - 1] > best):
+                best = found[at - 1]
+            current = current.parent
+        return best[1] if best else None
 
 
 def _quotes(ctx: Context):
@@ -61,21 +77,22 @@ def _quotes(ctx: Context):
 def extract_recommendations(ctx: Context, mentions: list[Guideline]) -> list[Recommendation]:
     found: list[Recommendation] = []
     blocks = ctx.blocks
+    nearest = _Mentions(ctx, mentions).nearest
     for first, last, quote in _quotes(ctx):
         section = ctx.section(first).number
-        mention = _nearest_mention(ctx, mentions, section, first.line)
+        mention = nearest(section, first.line)
         if mention is None:
             continue
-        index = blocks.index(first)
-        around = " ".join(clean(b.body) for b in blocks[max(0, index - 1): blocks.index(last) + 2])
+        index = ctx.position(first)
+        around = " ".join(clean(b.body) for b in blocks[max(0, index - 1): ctx.position(last) + 2])
         category = _CATEGORY.search(around)
         found.append(Recommendation(quote, ctx.doc.line_span(first.line, last.line), section, mention,
                                     category=category.group("cat").upper() if category else None))
-    found += _level_tables(ctx, mentions)
+    found += _level_tables(ctx, nearest)
     return found
 
 
-def _level_tables(ctx: Context, mentions: list[Guideline]) -> list[Recommendation]:
+def _level_tables(ctx: Context, nearest: Callable[[int, int], int | None]) -> list[Recommendation]:
     found: list[Recommendation] = []
     label = None
     header: list[str] | None = None
@@ -107,7 +124,7 @@ def _level_tables(ctx: Context, mentions: list[Guideline]) -> list[Recommendatio
             found[-1].span = found[-1].span.union(span)
             continue
         section = ctx.section(block).number
-        found.append(Recommendation(cells[0], span, section, _nearest_mention(ctx, mentions, section, block.line),
+        found.append(Recommendation(cells[0], span, section, nearest(section, block.line),
                                     label=label, level_of_recommendation=lor_value or None,
                                     level_of_evidence=loe_value or None))
     return found

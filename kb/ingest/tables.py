@@ -17,13 +17,14 @@ _DATE_CELL = re.compile(r"^\d{1,2}[/-]\d{1,2}(?:[/-]\d{2,4})?(?:\s*-\s*\d{1,2}/\
 def _tables(ctx: Context) -> list[list[Block]]:
     """Runs of row blocks; a table goes on across blank lines and page breaks while rows follow."""
     tables: list[list[Block]] = []
+    previous = None
     for block in ctx.blocks:
-        if block.kind != "row":
-            continue
-        if tables and tables[-1][-1] is ctx.blocks[ctx.blocks.index(block) - 1]:
-            tables[-1].append(block)
-        else:
-            tables.append([block])
+        if block.kind == "row":
+            if tables and tables[-1][-1] is previous:
+                tables[-1].append(block)
+            else:
+                tables.append([block])
+        previous = block
     return tables
 
 
@@ -83,7 +84,7 @@ def extract_trials(ctx: Context) -> list[Trial]:
 
 def _footnote(ctx: Context, row: Block, mark: str) -> str | None:
     """The note under the table that starts with the same mark: "<sup>a</sup> Denotes industry-sponsored"."""
-    for block in ctx.blocks[ctx.blocks.index(row):]:
+    for block in ctx.blocks[ctx.position(row):]:
         if block.kind == "para" and re.match(rf"^\s*<sup>\s*{re.escape(mark)}\s*</sup>", block.raw):
             return clean(re.sub(r"^\s*<sup>[^<]*</sup>", "", block.raw))
         if block.kind == "heading":
