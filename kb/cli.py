@@ -18,6 +18,7 @@ from .queries import DEFAULT_QUERIES, load_queries, parameters
 from .rdf.mapping import build_rdf
 from .rdf.guard import check
 from .rdf.sparql import Limits, QueryRefused, formats, load_store, run
+from .store.atomic import TargetError
 from .store.build import BuildError, build
 from .store.manifest import ManifestError
 
@@ -46,7 +47,7 @@ def build_command(db_path: Path, data_dir: Path, cache_path: Path | None, strict
     """Parse every policy in DATA and write the knowledge base to DB (atomically)."""
     try:
         report = build(db_path, data_dir, strict=strict, cache_path=cache_path)
-    except (BuildError, ManifestError) as exc:
+    except (BuildError, ManifestError, TargetError) as exc:
         for problem in getattr(exc, "problems", []):
             click.echo(str(problem), err=True)
         raise click.ClickException(str(exc)) from None
@@ -84,7 +85,7 @@ def enrich_command(db_path, cache_path, eutils_url, refresh, imports, require_ne
 
     try:
         report = enrich(db_path, cache_path, settings, refresh=refresh, imports=imports, progress=progress)
-    except RecordError as exc:
+    except (RecordError, TargetError) as exc:
         raise click.ClickException(str(exc)) from None
     for message in report.messages:
         click.echo(message, err=True)
