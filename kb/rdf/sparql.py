@@ -125,7 +125,7 @@ def _child(pipe, stderr_fd, store, query, fmt, limits, substitutions, sandboxed)
         if sandboxed:
             close_network()
         limit_memory(limits.memory_mb * 2**20)
-        os.nice(10)  # heavy queries yield the CPU to the server answering pages
+        os.nice(2)  # a query yields a little to the server answering pages, not so much that it starves
         pipe.send(("ok", *_execute(store, query, fmt, limits.rows, substitutions)))
     except SandboxError as error:
         pipe.send(("sandbox", str(error)))

@@ -194,11 +194,16 @@ def search_empty() -> dict:
     return {"works": [], "statements": [], "trials": [], "guidelines": [], "policies": []}
 
 
+SEARCH_WORDS = 12  # more words than this find nothing more, and SQLite's FTS refuses very long expressions
+
+
 def search(conn, query: str) -> dict:
     """Works, statements, trials, guidelines and policies matching every word (as a prefix)."""
     words = re.findall(r"\w+", query)
     if not words:
         return search_empty()
+    if len(words) > SEARCH_WORDS:
+        return {**search_empty(), "search_error": f"{len(words)} words: search takes at most {SEARCH_WORDS}"}
     match = " ".join(f'"{w}"*' for w in words)
     like = [f"%{w}%" for w in words]
     all_like = " and ".join(["({} like ?)"] * len(words))

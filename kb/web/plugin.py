@@ -119,7 +119,7 @@ def _page(template: str, load, key: str | None = "id"):
         if key == "q":
             data = {**data, "search_query": argument}
         html = await datasette.render_template(template, data, request=request)
-        return Response.html(html)
+        return Response.html(html, status=400 if data.get("search_error") else 200)
     return view
 
 
@@ -144,9 +144,32 @@ async def graph_json(datasette, request):
     return Response.json(data)
 
 
+async def home(datasette, request):
+    """The landing page: where a reviewer starts, and each database's canned queries.
+
+    It replaces Datasette's index, whose per-table permission checks copy the whole metadata for
+    every table; here only the instance and each database are checked.
+    """
+    if not await datasette.permission_allowed(request.actor, "view-instance", default=True):
+        return Response.text("Forbidden", status=403)
+    databases = []
+    for name, database in datasette.databases.items():
+        if name == "_internal" or not await datasette.permission_allowed(
+                request.actor, "view-database", name, default=True):
+            continue
+        queries = load_queries(queries_dir(datasette)) if name == "kb" else {}
+        databases.append({"name": name, "tables": len(await database.table_names()),
+                          "views": len(await database.view_names()),
+                          "queries": [{"name": key, "title": q.get("title", key)} for key, q in queries.items()]})
+    context = {"title": datasette.metadata("title") or "cryo-kb",
+               "description": Markup(datasette.metadata("description_html") or ""), "databases": databases}
+    return Response.html(await datasette.render_template("home.html", context, request=request))
+
+
 @hookimpl
 def register_routes():
     return [
+        (r"^/$", home),
         (r"^/-/cite$", cite_page), (r"^/-/cite\.json$", cite_json), (r"^/-/sparql$", sparql.endpoint),
         (r"^/-/reviewer$", _page("reviewer.html", pages.index, key=None)),
         (r"^/-/policy/(?P<id>[^/]+)$", _page("policy.html", pages.policy)),

@@ -32,7 +32,7 @@ from ..rdf.sparql import RESULT_TYPES, Limits, QueryRefused, formats, load_store
 @dataclass
 class Settings:
     limits: Limits
-    max_concurrent: int = 2
+    max_concurrent: int = 4
     queue_seconds: float = 2.0
 
 

@@ -1,0 +1,28 @@
+"""The served application: Datasette with our metadata and plugin, one process per core under uvicorn.
+
+`datasette serve` runs one process, so a busy server pages through one core and one interpreter
+lock. `make serve` runs this factory under `uvicorn --workers N` instead; each worker builds the
+same Datasette. Settings come from the environment, so the Makefile stays the one place that
+names them: KB_DB (the knowledge base), KB_METADATA (metadata.yml).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+from datasette.app import Datasette
+
+SETTINGS = {
+    "suggest_facets": False,  # a facet check per column per page: seconds under load, and nobody asked
+    "num_sql_threads": 0,  # SQL in the event loop: queries take milliseconds, while a hop to a thread
+                           # queues behind every other request (table pages make a dozen hops)
+}
+
+
+def create_app():
+    """The ASGI app for `uvicorn --factory kb.web.asgi:create_app`."""
+    metadata = yaml.safe_load(Path(os.environ.get("KB_METADATA", "metadata.yml")).read_text(encoding="utf-8"))
+    datasette = Datasette([os.environ.get("KB_DB", "build/kb.db")], metadata=metadata, settings=SETTINGS,
+                          cors=False)
+    return datasette.app()

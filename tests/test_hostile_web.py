@@ -1,0 +1,61 @@
+"""Hostile and heavy input to the web pages: a 4xx with a message, never a 500."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import yaml
+from datasette.app import Datasette
+
+from kb.web.pages import SEARCH_WORDS
+
+from .conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def get(kb_path):
+    metadata = yaml.safe_load((ROOT / "metadata.yml").read_text())
+    metadata["plugins"]["kb"]["queries_dir"] = str(ROOT / "queries")
+    datasette = Datasette([str(kb_path)], metadata=metadata)
+
+    def fetch(path, **params):
+        return asyncio.run(datasette.client.get(path, params=params))
+    return fetch
+
+
+def test_a_thousand_word_search_is_a_400_with_a_message(get):
+    response = get("/-/search", q=" ".join(["renal"] * 1000))
+    assert response.status_code == 400
+    assert f"1000 words: search takes at most {SEARCH_WORDS}" in response.text
+
+
+def test_a_search_at_the_word_limit_still_runs(get):
+    response = get("/-/search", q=" ".join(["cryoablation"] * SEARCH_WORDS))
+    assert response.status_code == 200 and "Works (" in response.text
+
+
+def test_home_page_links_the_reviewer_pages_and_the_canned_queries(get):
+    response = get("/")
+    assert response.status_code == 200
+    text = response.text
+    for path in ("/-/reviewer", "/-/search", "/-/cite", "/-/sparql", "/kb"):
+        assert f'href="{path}"' in text
+    assert 'href="/kb/coverage_by_indication"' in text
+    assert "<h1>cryo-kb — medical policies on tumour cryoablation</h1>" in text
+
+
+def test_the_served_app_is_our_datasette(kb_path, monkeypatch):
+    """`make serve` runs kb.web.asgi under uvicorn: it serves the home page and the plugin's settings."""
+    import httpx
+
+    from kb.web.asgi import create_app
+    monkeypatch.setenv("KB_DB", str(kb_path))
+    monkeypatch.setenv("KB_METADATA", str(ROOT / "metadata.yml"))
+
+    async def fetch():
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app()), base_url="http://kb") as c:
+            return await c.get("/"), await c.get("/-/settings.json")
+
+    home, settings = asyncio.run(fetch())
+    assert home.status_code == 200 and 'href="/-/reviewer"' in home.text
+    assert settings.json()["suggest_facets"] is False and settings.json()["num_sql_threads"] == 0
