@@ -11,6 +11,7 @@ import click
 from tabulate import tabulate
 
 from .cite import FORMATS, STYLES, Lookup, lookup
+from .curation import CurationError
 from .enrich import Settings, enrich
 from .enrich.cache import DEFAULT_CACHE
 from .enrich.pubmed import RecordError
@@ -20,10 +21,10 @@ from .rdf.guard import check
 from .rdf.sparql import Limits, QueryRefused, formats, load_store, run
 from .store.atomic import TargetError
 from .store.build import BuildError, build
-from .store.manifest import ManifestError
 
 DEFAULT_DB = Path("build/kb.db")
 DEFAULT_DATA = Path("data")
+EXIT_NOT_LOADED = 3  # `kb build` wrote the knowledge base, but without some documents
 
 db_option = click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_DB,
                          show_default=True, help="SQLite file of the knowledge base.")
@@ -44,16 +45,22 @@ def cli():
 @click.option("--strict", is_flag=True, help="Fail, writing nothing, on any error or warning.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors and warnings.")
 def build_command(db_path: Path, data_dir: Path, cache_path: Path | None, strict: bool, quiet: bool):
-    """Parse every policy in DATA and write the knowledge base to DB (atomically)."""
-    try:
-        report = build(db_path, data_dir, strict=strict, cache_path=cache_path)
-    except (BuildError, ManifestError, TargetError) as exc:
-        for problem in getattr(exc, "problems", []):
-            click.echo(str(problem), err=True)
-        raise click.ClickException(str(exc)) from None
-    for problem in report.problems:
+    """Parse every policy in DATA and write the knowledge base to DB (atomically).
+
+    \b
+    Exit status:
+      0  written; every document loaded
+      3  written, but some documents could not be loaded (see the messages)
+      1  nothing written (bad data, --strict, or DB's folder not writable)
+    """
+    def show(problem):
         if problem.severity != "info" or not quiet:
             click.echo(str(problem), err=True)
+
+    try:
+        report = build(db_path, data_dir, strict=strict, cache_path=cache_path, on_problem=show)
+    except (BuildError, CurationError, TargetError) as exc:
+        raise click.ClickException(str(exc)) from None
     if not quiet:
         counts = report.counts
         click.echo(f"{db_path}: {len(report.loaded)} policies, {counts['statements']} statements, "
@@ -61,6 +68,7 @@ def build_command(db_path: Path, data_dir: Path, cache_path: Path | None, strict
                    f"{counts['citations']} citations, {len(report.problems)} problems noted")
     if report.failed:
         click.echo(f"not loaded: {', '.join(report.failed)} (see the messages above)", err=True)
+        sys.exit(EXIT_NOT_LOADED)
 
 
 

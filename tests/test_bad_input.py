@@ -141,7 +141,7 @@ def test_cli_reports_problems_and_strict_exits_non_zero(scratch_data, tmp_path):
     runner = CliRunner()
     db = tmp_path / "kb.db"
     result = runner.invoke(cli, ["build", "--db", str(db), "--data", str(scratch_data)])
-    assert result.exit_code == 0
+    assert result.exit_code == 3  # written, but a document was not loaded
     assert f"{scratch_data / 'policies' / 'empty.txt'}:1: error: empty document (0 bytes, no text)" in result.stderr
     assert "not loaded: empty" in result.stderr
     assert result.stdout.startswith(f"{db}: 5 policies, 23 statements")

@@ -13,15 +13,116 @@ import sys
 import time
 
 import pytest
+import sqlite_utils
 from click.testing import CliRunner
 
 from kb.cli import cli
+from kb.store import build as build_module
+from kb.store.build import build
 
 from .conftest import DATA
 
 
+def _edit(path, old: str, new: str) -> int:
+    """Replace old by new in the file; return the line (from 1) where it stood."""
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return text[: text.index(old)].count("\n") + 1
+
+
 def _build(db, data, *args):
     return CliRunner().invoke(cli, ["build", "--db", str(db), "--data", str(data), "-q", *args])
+
+
+BAD_DATA = [  # file, text replaced, replacement, text on the line named, message after "<file>:<line>: "
+    ("policies.yml", "- id: bcbsma-260", "- id: 260", "- id: 260", "`id` must be a string, not 260"),
+    ("policies.yml", "    line: 325", "    line: three hundred", "line: three", "`line` must be an integer, "
+     "not 'three hundred'"),
+    ("policies.yml", "  original_name: 003_", "  orignal_name: 003_", "orignal_name",
+     "unknown key 'orignal_name' (expected one of id, file, original_name, sha256, issuer)"),
+    ("curation/trials.yml", "{work: pmid:32151777,", "{work: [pmid:32151777,", "{work: [pmid:32151777,",
+     "not valid YAML: expected ',' or ']', but got '}'"),
+    ("curation/trials.yml", "  patients: 128\n", "  patients: many\n", "patients: many",
+     "`patients` must be an integer, not 'many'"),
+    ("curation/indications.yml", "- id: fibroadenoma\n  label: Fibroadenoma\n", "- id: fibroadenoma\n",
+     "- id: fibroadenoma", "missing required key label"),
+    ("curation/indications.yml", "  broader: kidney-neoplasms", "  broader: kidney-tumours",
+     "- id: renal-cell-carcinoma", "broader indication 'kidney-tumours' of 'renal-cell-carcinoma' is not an id "
+     "in this file"),
+    ("curation/guideline_bodies.yml", "  name: American College of Radiology\n",
+     "  name: [American College of Radiology]\n", "name: [American College", "`name` must be a string, not a "
+     "sequence"),
+]
+
+
+@pytest.mark.parametrize("name, old, new, at, message", BAD_DATA, ids=[f"{b[0]}-{i}" for i, b in enumerate(BAD_DATA)])
+def test_bad_reviewed_data_is_one_line_naming_file_and_line(kb_path, scratch_data, tmp_path, name, old, new, at,
+                                                            message):
+    db = tmp_path / "kb.db"
+    shutil.copyfile(kb_path, db)
+    before = db.read_bytes()
+    path = scratch_data / name
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    text = text.replace(old, new)
+    path.write_text(text, encoding="utf-8")
+    line = text[: text.index(at)].count("\n") + 1
+    result = _build(db, scratch_data)
+    assert (result.exit_code, result.stderr) == (1, f"Error: {path}:{line}: {message}\n")
+    assert db.read_bytes() == before
+
+
+def test_a_curated_publication_the_documents_no_longer_yield_is_dropped_with_a_warning(scratch_data, tmp_path):
+    line = _edit(scratch_data / "curation" / "trials.yml", "{work: pmid:32151777,", "{work: pmid:99999999,")
+    report = build(tmp_path / "kb.db", scratch_data)
+    trials_file = str(scratch_data / "curation" / "trials.yml")
+    assert [(p.severity, p.code, p.source, p.line, p.message) for p in report.problems
+            if p.code == "curated-link-missing"] == [
+        ("warning", "curated-link-missing", trials_file, line,
+         "trial 'solstice': publication 'pmid:99999999' is not a work the policy documents cite; "
+         "this entry is left out")]
+    kb = sqlite_utils.Database(tmp_path / "kb.db")
+    assert kb["trial_publications"].count == 8
+    assert kb.execute("select count(*) from trial_publications where trial_id = 'solstice'").fetchone() == (0,)
+
+
+def test_curated_sources_in_a_policy_not_loaded_are_dropped_and_the_build_exits_3(scratch_data, tmp_path):
+    (scratch_data / "policies" / "bcbsma-260-cryosurgical-ablation-misc-solid-tumors.txt").write_bytes(b"")
+    trials = scratch_data / "curation" / "trials.yml"
+    line = trials.read_text().split("\n").index(next(t for t in trials.read_text().split("\n")
+                                                    if "{policy: bcbsma-260," in t)) + 1
+    db = tmp_path / "kb.db"
+    result = _build(db, scratch_data)
+    assert result.exit_code == 3
+    assert [m for m in result.stderr.split("\n") if "[curated-link-missing]" in m] == [
+        f"{trials}:{line}: warning: trial 'acosog-z1072': policy 'bcbsma-260' is not in the knowledge base; "
+        f"this entry is left out [curated-link-missing]"]
+    kb = sqlite_utils.Database(db)
+    assert kb.execute("select count(*) from trial_sources where policy_id = 'bcbsma-260'").fetchone() == (0,)
+    assert kb.execute("pragma foreign_key_check").fetchall() == []
+
+
+def test_messages_are_printed_as_they_are_found_even_when_the_build_crashes(scratch_data, tmp_path, monkeypatch):
+    (scratch_data / "policies" / "empty.txt").write_bytes(b"")
+
+    def crash(database, tables):
+        raise KeyError("type")
+
+    monkeypatch.setattr(build_module, "_write", crash)
+    seen = []
+    with pytest.raises(KeyError):
+        build(tmp_path / "kb.db", scratch_data, on_problem=seen.append)
+    assert [(p.code, p.line) for p in seen if p.source.endswith("empty.txt")] == [
+        ("not-in-manifest", 1), ("document-unreadable", 1)]
+    result = _build(tmp_path / "kb.db", scratch_data)
+    assert isinstance(result.exception, KeyError)
+    assert f"{scratch_data / 'policies' / 'empty.txt'}:1: error: empty document (0 bytes, no text)" in result.stderr
+    assert not (tmp_path / "kb.db").exists()
+
+
+def test_build_help_documents_the_exit_status():
+    assert "3  written, but some documents could not be loaded" in CliRunner().invoke(cli, ["build", "--help"]).stdout
 
 
 def test_a_read_only_folder_is_one_line_naming_it(tmp_path):

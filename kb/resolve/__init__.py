@@ -1,6 +1,8 @@
 """Resolve: across policies, reference entries become works, and their disagreements anomalies."""
 from __future__ import annotations
 
+from ..curation import Curation
+from ..ingest import Problem
 from .anomalies import find_anomalies
 from .guidelines import resolve_guidelines
 from .indications import indication_rows, map_statements
@@ -8,10 +10,10 @@ from .trials import trial_rows
 from .works import resolve_works
 
 
-def resolve(tables: dict[str, list[dict]], curation: dict[str, list[dict]]) -> list[tuple]:
-    """Add works, citation anomalies, indications and trials; return curated quotes not found in the text."""
-    tables["indications"] = indication_rows(curation["indications"])
-    tables["statement_indications"] = map_statements(tables["statements"], curation["indications"])
+def resolve(tables: dict[str, list[dict]], curation: Curation, trials_file: str) -> list[Problem]:
+    """Add works, citation anomalies, indications and trials; return what the curated trials do not find."""
+    tables["indications"] = indication_rows(curation.indications)
+    tables["statement_indications"] = map_statements(tables["statements"], curation.indications)
     guideline_of = {g["reference_id"]: g for g in tables["guideline_mentions"] if g["reference_id"]}
     tables["works"] = resolve_works(tables["policy_references"], guideline_of)
     file_of = {p["id"]: p["file"] for p in tables["policies"]}
@@ -20,6 +22,7 @@ def resolve(tables: dict[str, list[dict]], curation: dict[str, list[dict]]) -> l
     tables["citation_anomalies"] = find_anomalies(tables["policy_references"], tables["citations"],
                                                   tables["citation_targets"], tables["works"], where)
     tables["guidelines"] = resolve_guidelines(tables)
-    trials, missing = trial_rows(curation["trials"], tables["policies"])
+    trials, problems = trial_rows(curation.trials, tables["policies"], {w["id"] for w in tables["works"]},
+                                  trials_file)
     tables.update(trials)
-    return missing
+    return problems

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import re
 
+from ..curation import Indication
+
 _EXCLUSION = re.compile(r"\boutside (?:of )?(?:the )?\w+(?:,? (?:and|or) (?:the )?\w+)?", re.I)
 
 
-def indication_rows(entries: list[dict]) -> list[dict]:
-    return [{"id": e["id"], "label": e["label"], "mesh_id": (e.get("mesh") or {}).get("id"),
-             "mesh_heading": (e.get("mesh") or {}).get("heading"), "mesh_note": e.get("mesh_note"),
-             "icd10": e.get("icd10"), "broader_id": e.get("broader")} for e in entries]
+def indication_rows(entries: list[Indication]) -> list[dict]:
+    return [{"id": e.id, "label": e.label, "mesh_id": e.mesh.id if e.mesh else None,
+             "mesh_heading": e.mesh.heading if e.mesh else None, "mesh_note": e.mesh_note,
+             "icd10": e.icd10, "broader_id": e.broader} for e in entries]
 
 
-def map_statements(statements: list[dict], entries: list[dict]) -> list[dict]:
-    compiled = [(e["id"], [re.compile(p, re.I) for p in e["patterns"]]) for e in entries]
+def map_statements(statements: list[dict], entries: list[Indication]) -> list[dict]:
+    compiled = [(e.id, [re.compile(p, re.I) for p in e.patterns]) for e in entries]
     rows = []
     for statement in statements:
         text = _EXCLUSION.sub(" ", statement["indication"] or "")

@@ -5,6 +5,9 @@ names is reported, so a drifting document or a typo in the curation cannot go un
 """
 from __future__ import annotations
 
+from ..curation import Trial
+from ..ingest import Problem
+
 TRIAL_FIELDS = ("name", "full_name", "design", "phase", "population", "intervention", "comparator", "patients",
                 "lesions", "planned_enrollment", "registry_id")
 RESULT_FIELDS = ("outcome", "time_point", "arm", "value", "unit", "n", "n_total", "p_value", "ci", "finding")
@@ -22,9 +25,16 @@ def locate(text_of: dict[str, str], offsets: dict[str, list[int]], policy: str, 
     return start, start + len(quote)
 
 
-def trial_rows(entries: list[dict], policies: list[dict]) -> tuple[dict[str, list[dict]], list[tuple]]:
-    """Rows for trials, trial_publications, trial_sources and trial_results; and quotes not found."""
+def trial_rows(trials: list[Trial], policies: list[dict], work_ids: set[str],
+               trials_file: str) -> tuple[dict[str, list[dict]], list[Problem]]:
+    """Rows for trials, trial_publications, trial_sources and trial_results; and what was not found.
+
+    A publication naming a work the documents do not yield, or a source or result in a policy that
+    was not loaded, is dropped with a warning at its line of trials_file; a quote not on its line
+    is kept, with a warning at that line of the policy.
+    """
     text_of = {p["id"]: p["text"] for p in policies}
+    file_of = {p["id"]: p["file"] for p in policies}
     offsets = {}
     for pid, text in text_of.items():
         starts, at = [], 0
@@ -33,23 +43,35 @@ def trial_rows(entries: list[dict], policies: list[dict]) -> tuple[dict[str, lis
             at += len(line) + 1
         offsets[pid] = starts
     tables = {"trials": [], "trial_publications": [], "trial_sources": [], "trial_results": []}
-    missing = []
-    for trial in entries:
-        tid = trial["id"]
-        tables["trials"].append({"id": tid, **{f: trial.get(f) for f in TRIAL_FIELDS}})
-        tables["trial_publications"] += [{"trial_id": tid, "work_id": p["work"], "role": p["role"]}
-                                         for p in trial["publications"]]
-        for kind, items in (("trial_sources", trial["sources"]), ("trial_results", trial["results"])):
+    problems = []
+
+    def dropped(tid: str, item, what: str) -> None:
+        problems.append(Problem("warning", "curated-link-missing", trials_file, item.defined_at,
+                                f"trial {tid!r}: {what}; this entry is left out"))
+
+    for trial in trials:
+        tid = trial.id
+        tables["trials"].append({"id": tid, **{f: getattr(trial, f) for f in TRIAL_FIELDS}})
+        for p in trial.publications:
+            if p.work in work_ids:
+                tables["trial_publications"].append({"trial_id": tid, "work_id": p.work, "role": p.role})
+            else:
+                dropped(tid, p, f"publication {p.work!r} is not a work the policy documents cite")
+        for kind, items in (("trial_sources", trial.sources), ("trial_results", trial.results)):
             for i, item in enumerate(items, start=1):
-                span = locate(text_of, offsets, item["policy"], item["line"], item["quote"]) if item["policy"] in \
-                    text_of else None
+                if item.policy not in text_of:
+                    dropped(tid, item, f"policy {item.policy!r} is not in the knowledge base")
+                    continue
+                span = locate(text_of, offsets, item.policy, item.line, item.quote)
                 if span is None:
-                    missing.append((tid, item["policy"], item["line"], item["quote"]))
-                row = {"id": f"{tid}:{kind.split('_')[1][:-1]}:{i}", "trial_id": tid, "policy_id": item["policy"],
-                       "line_start": item["line"], "line_end": item["line"],
+                    problems.append(Problem("warning", "curated-quote-not-found", file_of[item.policy], item.line,
+                                            f"{trials_file}:{item.defined_at} ({tid}): quote not on this line: "
+                                            f"{item.quote[:60]!r}"))
+                row = {"id": f"{tid}:{kind.split('_')[1][:-1]}:{i}", "trial_id": tid, "policy_id": item.policy,
+                       "line_start": item.line, "line_end": item.line,
                        "char_start": span[0] if span else None, "char_end": span[1] if span else None,
-                       "quote": item["quote"]}
+                       "quote": item.quote}
                 if kind == "trial_results":
-                    row.update({f: item.get(f) for f in RESULT_FIELDS})
+                    row.update({f: getattr(item, f) for f in RESULT_FIELDS})
                 tables[kind].append(row)
-    return tables, missing
+    return tables, problems

@@ -6,18 +6,19 @@ complete, so a failed or interrupted build leaves the previous knowledge base as
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlite_utils
-import yaml
 
+from ..curation import load_curation, load_manifest
 from ..enrich.apply import apply_cache
 from ..graph import build_graph, edge_views, graph_rows
 from ..ingest import DocumentError, Problem, load_bodies, parse_document
 from ..resolve import resolve
 from .atomic import atomic_database
-from .manifest import Entry, load_manifest, unlisted_documents
+from .manifest import check_entry, unlisted_documents
 from .rows import policy_rows, problem_rows
 from .schema import TABLES, VIEWS
 
@@ -33,15 +34,17 @@ class BuildError(Exception):
 @dataclass
 class BuildReport:
     db_path: Path
+    on_problem: Callable[[Problem], None] | None = None  # told of each problem when found, so a crash loses none
     loaded: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
 
-
-def load_curation(folder: Path) -> dict[str, list[dict]]:
-    """The reviewed vocabularies in data/curation/, by file stem."""
-    return {path.stem: yaml.safe_load(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.yml"))}
+    def note(self, problems: list[Problem]) -> None:
+        for problem in problems:
+            self.problems.append(problem)
+            if self.on_problem:
+                self.on_problem(problem)
 
 
 def _source(path: Path) -> str:
@@ -52,62 +55,43 @@ def _source(path: Path) -> str:
         return str(path)
 
 
-def _check_entry(entry: Entry, path: Path, source: str) -> list[Problem]:
-    problems = []
-    data = path.read_bytes()
-    if entry.sha256 and hashlib.sha256(data).hexdigest() != entry.sha256:
-        problems.append(Problem("warning", "manifest-sha256-mismatch", source, 1,
-                                "the file differs from the one reviewed in data/policies.yml (sha256 changed)"))
-    if entry.issuer_evidence and entry.issuer_line:
-        lines = data.decode("utf-8", errors="replace").split("\n")
-        line = lines[entry.issuer_line - 1] if entry.issuer_line <= len(lines) else ""
-        if entry.issuer_evidence not in line:
-            problems.append(Problem("warning", "issuer-evidence-missing", source, entry.issuer_line,
-                                    f"issuer evidence {entry.issuer_evidence!r} is not on this line"))
-    if entry.original_name is None and entry.sha256 is None:
-        problems.append(Problem("warning", "not-in-manifest", source, 1,
-                                "file is not listed in data/policies.yml; ingested without a reviewed issuer"))
-    return problems
-
-
-def build(db_path: Path, data_dir: Path, strict: bool = False, cache_path: Path | None = None) -> BuildReport:
+def build(db_path: Path, data_dir: Path, strict: bool = False, cache_path: Path | None = None,
+          on_problem: Callable[[Problem], None] | None = None) -> BuildReport:
     """Parse all policies in data_dir and write db_path atomically. Raises BuildError with strict problems.
 
     The PubMed cache (default data_dir/pubmed-cache.sqlite) supplies whatever enrichment it holds.
+    on_problem is called with each problem as it is found. Bad reviewed data raises CurationError.
     """
-    report = BuildReport(db_path)
+    report = BuildReport(db_path, on_problem)
     cache_path = cache_path or data_dir / "pubmed-cache.sqlite"
     entries = load_manifest(data_dir)
     entries += unlisted_documents(data_dir, entries)
     curation = load_curation(data_dir / "curation")
-    body_entries = curation["guideline_bodies"]
-    bodies = load_bodies(body_entries)
+    bodies = load_bodies([{"id": b.id, "name": b.name, "aliases": b.aliases} for b in curation.guideline_bodies])
     tables: dict[str, list[dict]] = {name: [] for name in TABLES}
-    tables["guideline_bodies"] = [{"id": b["id"], "name": b["name"]} for b in body_entries]
+    tables["guideline_bodies"] = [{"id": b.id, "name": b.name} for b in curation.guideline_bodies]
     for entry in entries:
         path = data_dir / entry.file
         source = _source(path)
         if not path.is_file():
-            report.problems.append(Problem("error", "document-missing", source, 1,
-                                           "listed in data/policies.yml but the file does not exist"))
+            report.note([Problem("error", "document-missing", source, 1,
+                                 "listed in data/policies.yml but the file does not exist")])
             report.failed.append(entry.id)
             continue
-        report.problems += _check_entry(entry, path, source)
+        data = path.read_bytes()
+        report.note(check_entry(entry, data, hashlib.sha256(data).hexdigest(), source))
         try:
             policy = parse_document(path, source, bodies)
         except DocumentError as exc:
-            report.problems.append(Problem("error", "document-unreadable", exc.source, exc.line, exc.message))
+            report.note([Problem("error", "document-unreadable", exc.source, exc.line, exc.message)])
             report.failed.append(entry.id)
             continue
-        report.problems += policy.problems
+        report.note(policy.problems)
         for name, rows in policy_rows(entry, policy).items():
             tables[name] += rows
         report.loaded.append(entry.id)
-    file_of = {p["id"]: p["file"] for p in tables["policies"]}
-    for trial, policy, line, quote in resolve(tables, curation):
-        report.problems.append(Problem("warning", "curated-quote-not-found", file_of.get(policy, policy), line,
-                                       f"data/curation/trials.yml ({trial}): quote not on this line: {quote[:60]!r}"))
-    report.problems += _unmapped_statements(tables)
+    report.note(resolve(tables, curation, _source(data_dir / "curation" / "trials.yml")))
+    report.note(_unmapped_statements(tables))
     tables["problems"] = list(problem_rows(report.problems))
     serious = [p for p in report.problems if p.severity in ("error", "warning")]
     if strict and serious:
@@ -131,8 +115,8 @@ def _unmapped_statements(tables: dict[str, list[dict]]) -> list[Problem]:
 def _write_atomically(db_path: Path, tables: dict[str, list[dict]], cache_path: Path, report: BuildReport) -> None:
     with atomic_database(db_path) as db:
         _write(db, tables)
-        for message in apply_cache(db, cache_path):
-            report.problems.append(Problem("warning", "cached-record-unreadable", str(cache_path), 1, message))
+        report.note([Problem("warning", "cached-record-unreadable", str(cache_path), 1, message)
+                     for message in apply_cache(db, cache_path)])
 
 
 def _write(db: sqlite_utils.Database, tables: dict[str, list[dict]]) -> None:

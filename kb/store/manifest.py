@@ -1,52 +1,50 @@
-"""The reviewed list of policy documents (data/policies.yml) and what it records of each."""
+"""The reviewed manifest (data/policies.yml) against the files on disk: what was reviewed, and what changed."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from ..curation import Issuer, PolicyEntry
+from ..ingest import Problem
+
+REVIEWED, CHANGED, NO_CHECKSUM, UNLISTED = ("reviewed", "changed since review", "no checksum in manifest",
+                                            "not in manifest")
 
 
-class ManifestError(Exception):
-    pass
-
-
-@dataclass(frozen=True)
-class Entry:
-    id: str
-    file: str  # relative to the data folder
-    original_name: str | None
-    sha256: str | None
-    issuer_name: str | None
-    issuer_evidence: str | None
-    issuer_line: int | None
-    issuer_note: str | None
-
-
-def load_manifest(data_dir: Path) -> list[Entry]:
-    path = data_dir / "policies.yml"
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ManifestError(f"{path}: cannot read the policy manifest: {exc}") from None
-    if not isinstance(raw, list):
-        raise ManifestError(f"{path}: expected a list of policy entries")
-    entries, seen = [], set()
-    for i, item in enumerate(raw, start=1):
-        if not isinstance(item, dict) or "id" not in item or "file" not in item:
-            raise ManifestError(f"{path}: entry {i} needs at least `id` and `file`")
-        if item["id"] in seen:
-            raise ManifestError(f"{path}: policy id {item['id']!r} is listed twice")
-        seen.add(item["id"])
-        issuer = item.get("issuer") or {}
-        entries.append(Entry(item["id"], item["file"], item.get("original_name"), item.get("sha256"),
-                             issuer.get("name"), issuer.get("evidence"), issuer.get("line"), issuer.get("note")))
-    return entries
-
-
-def unlisted_documents(data_dir: Path, entries: list[Entry]) -> list[Entry]:
+def unlisted_documents(data_dir: Path, entries: list[PolicyEntry]) -> list[PolicyEntry]:
     """Policy files present in data/policies/ but missing from the manifest: ingested, and reported."""
     listed = {(data_dir / e.file).resolve() for e in entries}
-    return [Entry(path.stem, str(path.relative_to(data_dir)), None, None, None, None, None,
-                  "not in data/policies.yml: issuer not reviewed")
+    return [PolicyEntry(path.stem, str(path.relative_to(data_dir)),
+                        issuer=Issuer(None, note="not in data/policies.yml: issuer not reviewed"))
             for path in sorted((data_dir / "policies").glob("*.txt")) if path.resolve() not in listed]
+
+
+def review_status(entry: PolicyEntry, sha256: str) -> str:
+    """Whether the file read is the one reviewed: readers are shown anything else."""
+    if not entry.listed:
+        return UNLISTED
+    if entry.sha256 is None:
+        return NO_CHECKSUM
+    return REVIEWED if entry.sha256 == sha256 else CHANGED
+
+
+def check_entry(entry: PolicyEntry, data: bytes, sha256: str, source: str) -> list[Problem]:
+    """Warnings where the file is not the one reviewed, or the issuer evidence is not on its line."""
+    problems = []
+    status = review_status(entry, sha256)
+    if status == CHANGED:
+        problems.append(Problem("warning", "manifest-sha256-mismatch", source, 1,
+                                "the file differs from the one reviewed in data/policies.yml (sha256 changed)"))
+    elif status == NO_CHECKSUM:
+        problems.append(Problem("warning", "manifest-sha256-missing", source, 1,
+                                "data/policies.yml gives no sha256 for this file, so its review cannot be checked"))
+    elif status == UNLISTED:
+        problems.append(Problem("warning", "not-in-manifest", source, 1,
+                                "file is not listed in data/policies.yml; ingested without a reviewed issuer"))
+    issuer = entry.issuer
+    if issuer.evidence and issuer.line:
+        lines = data.decode("utf-8", errors="replace").split("\n")
+        line = lines[issuer.line - 1] if issuer.line <= len(lines) else ""
+        if issuer.evidence not in line:
+            problems.append(Problem("warning", "issuer-evidence-missing", source, issuer.line,
+                                    f"issuer evidence {issuer.evidence!r} is not on this line"))
+    return problems

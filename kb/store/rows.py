@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 from ..ingest.document import Span
 from ..ingest.records import Policy
-from .manifest import Entry
+from ..curation import PolicyEntry
 from .schema import TABLES
 
 
@@ -16,7 +16,7 @@ def _span(span: Span | None) -> dict:
             "char_start": span.char_start, "char_end": span.char_end}
 
 
-def policy_rows(entry: Entry, policy: Policy) -> dict[str, list[dict]]:
+def policy_rows(entry: PolicyEntry, policy: Policy) -> dict[str, list[dict]]:
     """All rows drawn from one policy, keyed by table name."""
     pid = entry.id
     doc = policy.document
@@ -24,8 +24,8 @@ def policy_rows(entry: Entry, policy: Policy) -> dict[str, list[dict]]:
     tables: dict[str, list[dict]] = {name: [] for name in TABLES}
     tables["policies"].append({
         "id": pid, "title": policy.title, "number": policy.number, "bcbsa_reference": policy.bcbsa_reference,
-        "issuer": entry.issuer_name, "issuer_evidence": entry.issuer_evidence, "issuer_line": entry.issuer_line,
-        "issuer_note": entry.issuer_note, "file": entry.file, "original_name": entry.original_name,
+        "issuer": entry.issuer.name, "issuer_evidence": entry.issuer.evidence, "issuer_line": entry.issuer.line,
+        "issuer_note": entry.issuer.note, "file": entry.file, "original_name": entry.original_name,
         "sha256": doc.sha256, "n_lines": len(doc.lines), "text": doc.text,
         "title_line": policy.title_span.line_start if policy.title_span else None,
     })

@@ -1,0 +1,267 @@
+"""The reviewed data files (data/policies.yml, data/curation/*.yml) as typed, checked entries.
+
+Each file is a YAML list of entries. It is read node by node, so every error (bad YAML, an
+unknown or missing key, a value of the wrong type, a duplicate id) is one line naming the file
+and the line of the entry, and each entry keeps its line for later messages (`defined_at`).
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+
+class CurationError(Exception):
+    """A reviewed data file cannot be used; the message is one line, `file:line: what`."""
+
+
+class Invalid(ValueError):
+    """Raised by a model's checks; the loader adds the file and line."""
+
+
+@dataclass(frozen=True)
+class Located:
+    """An entry remembers its line, so a problem found later (a dangling link) can name it."""
+
+    defined_at: int | None = field(default=None, kw_only=True, compare=False)  # line in its file; not a YAML key
+
+
+@dataclass(frozen=True)
+class Issuer(Located):
+    name: str | None  # what the document itself says; null where it never names its issuer
+    evidence: str | None = None
+    line: int | None = None
+    note: str | None = None
+
+    def __post_init__(self):
+        if self.line is not None and self.line < 1:
+            raise Invalid(f"issuer line {self.line} is not a line number (lines count from 1)")
+
+
+@dataclass(frozen=True)
+class PolicyEntry(Located):
+    """A document as reviewed: its checksum tells whether the file read is still that document."""
+
+    id: str
+    file: str  # relative to the data folder
+    original_name: str | None = None
+    sha256: str | None = None
+    issuer: Issuer = Issuer(None)
+
+    def __post_init__(self):
+        if self.sha256 is not None and not re.fullmatch(r"[0-9a-f]{64}", self.sha256):
+            raise Invalid(f"sha256 of {self.id!r} is not 64 lowercase hexadecimal digits")
+
+    @property
+    def listed(self) -> bool:
+        """In data/policies.yml, as opposed to a file found in data/policies/ only."""
+        return self.defined_at is not None
+
+
+@dataclass(frozen=True)
+class GuidelineBody(Located):
+    id: str
+    name: str
+    aliases: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Mesh(Located):
+    id: str
+    heading: str
+
+
+@dataclass(frozen=True)
+class Indication(Located):
+    id: str
+    label: str
+    patterns: list[str]
+    mesh: Mesh | None = None
+    mesh_note: str | None = None
+    icd10: str | None = None
+    broader: str | None = None
+
+    def __post_init__(self):
+        for pattern in self.patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise Invalid(f"pattern {pattern!r} of {self.id!r} is not a regular expression: {exc}") from None
+
+
+@dataclass(frozen=True)
+class Publication(Located):
+    work: str  # a work id as `kb build` resolves it (pmid:...)
+    role: str
+
+
+@dataclass(frozen=True)
+class Source(Located):
+    policy: str
+    line: int
+    quote: str
+
+    def __post_init__(self):
+        if self.line < 1:
+            raise Invalid(f"line {self.line} is not a line number (lines count from 1)")
+
+
+@dataclass(frozen=True)
+class Result(Source):
+    outcome: str
+    time_point: str | None = None
+    arm: str | None = None
+    value: float | None = None
+    unit: str | None = None
+    n: int | None = None
+    n_total: int | None = None
+    p_value: str | None = None
+    ci: str | None = None
+    finding: str | None = None
+
+
+@dataclass(frozen=True)
+class Trial(Located):
+    """A trial the policies describe; its publications, sources and results link to the documents."""
+
+    id: str
+    full_name: str
+    publications: list[Publication]
+    sources: list[Source]
+    results: list[Result]
+    name: str | None = None
+    design: str | None = None
+    phase: str | None = None
+    population: str | None = None
+    intervention: str | None = None
+    comparator: str | None = None
+    patients: int | None = None
+    lesions: int | None = None
+    planned_enrollment: int | None = None
+    registry_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Curation:
+    """The vocabularies of data/curation/, each file loaded and checked."""
+
+    guideline_bodies: list[GuidelineBody]
+    indications: list[Indication]
+    trials: list[Trial]
+
+
+T = typing.TypeVar("T")
+
+
+def load_manifest(data_dir: Path) -> list[PolicyEntry]:
+    return load_entries(data_dir / "policies.yml", PolicyEntry)
+
+
+def load_curation(folder: Path) -> Curation:
+    curation = Curation(load_entries(folder / "guideline_bodies.yml", GuidelineBody),
+                        load_entries(folder / "indications.yml", Indication),
+                        load_entries(folder / "trials.yml", Trial))
+    ids = {i.id for i in curation.indications}
+    for indication in curation.indications:
+        if indication.broader is not None and indication.broader not in ids:
+            raise CurationError(f"{folder / 'indications.yml'}:{indication.defined_at}: broader indication "
+                                f"{indication.broader!r} of {indication.id!r} is not an id in this file")
+    return curation
+
+
+def load_entries(path: Path, model: type[T]) -> list[T]:
+    """Every entry of the YAML list in path as `model`; CurationError on the first thing wrong."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CurationError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            raise CurationError(f"{path}:1: expected a list of entries, found an empty file")
+        if not isinstance(root, yaml.SequenceNode):
+            raise CurationError(f"{path}:{_line(root)}: expected a list of entries")
+        entries = [_convert(loader, node, model, path, "entry") for node in root.value]
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise CurationError(f"{path}:{mark.line + 1 if mark else 1}: not valid YAML: {exc.problem or exc.context}") \
+            from None
+    except yaml.YAMLError as exc:
+        raise CurationError(f"{path}: not valid YAML: {exc}") from None
+    finally:
+        loader.dispose()
+    seen: dict[str, int] = {}
+    for entry in entries:
+        if entry.id in seen:
+            raise CurationError(f"{path}:{entry.defined_at}: id {entry.id!r} is used twice (first at line "
+                                f"{seen[entry.id]})")
+        seen[entry.id] = entry.defined_at
+    return entries
+
+
+def _line(node: yaml.Node) -> int:
+    return node.start_mark.line + 1
+
+
+_NAMES = {str: "a string", int: "an integer", float: "a number", list: "a list"}
+
+
+def _describe(kind) -> str:
+    if typing.get_origin(kind) in (typing.Union, types.UnionType):
+        return " or ".join(_describe(a) for a in typing.get_args(kind) if a is not type(None)) + " or null"
+    if dataclasses.is_dataclass(kind):
+        return f"a mapping of {', '.join(_fields(kind))}"
+    return _NAMES[typing.get_origin(kind) or kind]
+
+
+def _convert(loader: yaml.SafeLoader, node: yaml.Node, kind, path: Path, what: str):
+    """The node as a value of `kind` (a model, list[...], str, int, float, or X | None); `what` names it."""
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
+    if origin in (typing.Union, types.UnionType):
+        if node.tag == "tag:yaml.org,2002:null":
+            return None
+        return _convert(loader, node, next(a for a in args if a is not type(None)), path, what)
+    if dataclasses.is_dataclass(kind) and isinstance(node, yaml.MappingNode):
+        return _model(loader, node, kind, path)
+    if origin is list and isinstance(node, yaml.SequenceNode):
+        return [_convert(loader, item, args[0], path, f"an item of {what}") for item in node.value]
+    value = loader.construct_object(node, deep=True) if isinstance(node, yaml.ScalarNode) else None
+    if kind is float and type(value) is int:
+        return float(value)
+    if type(value) is not kind:
+        found = repr(value) if isinstance(node, yaml.ScalarNode) else f"a {node.id}"
+        raise CurationError(f"{path}:{_line(node)}: {what} must be {_describe(kind)}, not {found}")
+    return value
+
+
+def _fields(model) -> dict[str, dataclasses.Field]:
+    """The model's YAML keys: every field but defined_at."""
+    return {f.name: f for f in dataclasses.fields(model) if f.name != "defined_at"}
+
+
+def _model(loader: yaml.SafeLoader, node: yaml.MappingNode, model, path: Path):
+    hints, fields = typing.get_type_hints(model), _fields(model)
+    values = {}
+    for key_node, value_node in node.value:
+        key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+        if key not in fields:
+            raise CurationError(f"{path}:{_line(key_node)}: unknown key {key!r} (expected one of "
+                                f"{', '.join(fields)})")
+        if key in values:
+            raise CurationError(f"{path}:{_line(key_node)}: key {key!r} is given twice")
+        values[key] = _convert(loader, value_node, hints[key], path, f"`{key}`")
+    missing = [name for name, f in fields.items() if name not in values and f.default is dataclasses.MISSING
+               and f.default_factory is dataclasses.MISSING]
+    if missing:
+        raise CurationError(f"{path}:{_line(node)}: missing required key{'s' * (len(missing) > 1)} "
+                            f"{', '.join(missing)}")
+    try:
+        return model(**values, defined_at=_line(node))
+    except Invalid as exc:
+        raise CurationError(f"{path}:{_line(node)}: {exc}") from None
