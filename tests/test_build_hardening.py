@@ -4,6 +4,8 @@ Every case edits a copy of data/ (or of a built knowledge base) in a temporary f
 """
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import os
 import shutil
 import signal
@@ -14,13 +16,17 @@ import time
 
 import pytest
 import sqlite_utils
+import yaml
 from click.testing import CliRunner
+from datasette.app import Datasette
 
 from kb.cli import cli
 from kb.store import build as build_module
 from kb.store.build import build
 
-from .conftest import DATA
+from .conftest import DATA, ROOT
+
+MEDMUTUAL = "policies/medmutual-200802-cryoablation.txt"
 
 
 def _edit(path, old: str, new: str) -> int:
@@ -190,3 +196,59 @@ with atomic_database(Path({str(db)!r})) as db:
     finally:
         running.kill()
         running.wait()
+
+
+@pytest.fixture(scope="module")
+def unreviewed(tmp_path_factory):
+    """A knowledge base where one listed document changed since review and one is not in the manifest."""
+    data = tmp_path_factory.mktemp("unreviewed") / "data"
+    shutil.copytree(DATA, data)
+    with open(data / MEDMUTUAL, "a", encoding="utf-8") as changed:
+        changed.write("\n")
+    shutil.copyfile(data / MEDMUTUAL, data / "policies" / "extra-copy.txt")
+    db = data.parent / "kb.db"
+    build(db, data)
+    return db, hashlib.sha256((data / MEDMUTUAL).read_bytes()).hexdigest()
+
+
+def test_review_status_in_the_database(unreviewed):
+    db, seen = unreviewed
+    kb = sqlite_utils.Database(db)
+    reviewed = next(e["sha256"] for e in yaml.safe_load((DATA / "policies.yml").read_text())
+                    if e["id"] == "medmutual-200802")
+    assert kb.execute("select id, review_status, sha256, reviewed_sha256 from policies order by id").fetchall() == [
+        ("bcbsks-liver-tumors", "reviewed", "569f75477486d87ee057cf68b9d8139e4aa73529c683fd57ff9e71b075b1aede",
+         "569f75477486d87ee057cf68b9d8139e4aa73529c683fd57ff9e71b075b1aede"),
+        ("bcbsma-260", "reviewed", "1bbad593ee60fec093d30d274dd7055459c7d2d98e2c341d675ecd23effec8e6",
+         "1bbad593ee60fec093d30d274dd7055459c7d2d98e2c341d675ecd23effec8e6"),
+        ("extra-copy", "not in manifest", seen, None),
+        ("medmutual-200802", "changed since review", seen, reviewed),
+        ("premera-7.01.92", "reviewed", "36f1ab465c1008cdb9328f615b7bcbee1895d6600115ca85fa34fcb8207e4217",
+         "36f1ab465c1008cdb9328f615b7bcbee1895d6600115ca85fa34fcb8207e4217"),
+        ("unnamed-solid-tumors-outside-liver", "reviewed",
+         "c68460b5093633fb93d0e83af60516d0102989d781e28d5eb7f9d5769a626159",
+         "c68460b5093633fb93d0e83af60516d0102989d781e28d5eb7f9d5769a626159")]
+    assert kb.execute("select review_status, count(*) from coverage group by 1 order by 1").fetchall() == [
+        ("changed since review", 5), ("not in manifest", 5), ("reviewed", 18)]
+    assert kb.execute("select distinct review_status from coverage_matrix where policy_id = 'medmutual-200802'"
+                      ).fetchall() == [("changed since review",)]
+
+
+def test_review_status_in_the_pages(unreviewed):
+    db, seen = unreviewed
+    datasette = Datasette([str(db)], metadata=yaml.safe_load((ROOT / "metadata.yml").read_text()))
+
+    def get(path):
+        response = asyncio.run(datasette.client.get(path))
+        assert response.status_code == 200, path
+        return response
+
+    changed = get("/-/policy/medmutual-200802").text
+    assert 'role="alert">Unreviewed document: <strong>changed since review</strong>.' in changed
+    assert f"The file read has sha256 <code>{seen}</code>; data/policies.yml records <code>d4cb10d4" in changed
+    assert "Unreviewed document: <strong>not in manifest</strong>." in get("/-/policy/extra-copy").text
+    assert "Unreviewed document" not in get("/-/policy/bcbsma-260").text
+    assert get("/-/reviewer").text.count("(unreviewed: ") == 2
+    assert "unreviewed: changed since review" in get("/-/indication/renal-cell-carcinoma").text
+    rows = get("/kb/coverage.json?_shape=array&review_status=changed+since+review").json()
+    assert {row["policy_id"] for row in rows} == {"medmutual-200802"} and len(rows) == 5

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from ..ingest.document import Span
 from ..ingest.records import Policy
 from ..curation import PolicyEntry
+from .manifest import review_status
 from .schema import TABLES
 
 
@@ -26,7 +27,8 @@ def policy_rows(entry: PolicyEntry, policy: Policy) -> dict[str, list[dict]]:
         "id": pid, "title": policy.title, "number": policy.number, "bcbsa_reference": policy.bcbsa_reference,
         "issuer": entry.issuer.name, "issuer_evidence": entry.issuer.evidence, "issuer_line": entry.issuer.line,
         "issuer_note": entry.issuer.note, "file": entry.file, "original_name": entry.original_name,
-        "sha256": doc.sha256, "n_lines": len(doc.lines), "text": doc.text,
+        "sha256": doc.sha256, "reviewed_sha256": entry.sha256, "review_status": review_status(entry, doc.sha256),
+        "n_lines": len(doc.lines), "text": doc.text,
         "title_line": policy.title_span.line_start if policy.title_span else None,
     })
     tables["lines"] += [{"policy_id": pid, "n": n, "text": text} for n, text in enumerate(doc.lines, start=1)]

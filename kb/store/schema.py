@@ -30,8 +30,8 @@ class Table:
 TABLES: dict[str, Table] = {
     "guideline_bodies": Table("id", "id:str name:str"),
     "policies": Table("id", "id:str title:str number:str bcbsa_reference:str issuer:str issuer_evidence:str "
-                            "issuer_line:int issuer_note:str file:str original_name:str sha256:str n_lines:int "
-                            "text:str title_line:int", indexes=["issuer"]),
+                            "issuer_line:int issuer_note:str file:str original_name:str sha256:str reviewed_sha256:str "
+                            "review_status:str n_lines:int text:str title_line:int", indexes=["issuer"]),
     "lines": Table(("policy_id", "n"), "policy_id:str n:int text:str", [("policy_id", "policies")]),
     "policy_fields": Table("id", "id:str policy_id:str label:str value:str date:str context:str " + SPAN,
                            [("policy_id", "policies")], ["label"]),
@@ -162,7 +162,8 @@ VIEWS: dict[str, str] = {
                coalesce(p.issuer, '(issuer not named: ' || p.id || ')') as issuer, s.status, s.status_text,
                s.indication as statement_indication,
                case when l.ancestor_id = l.indication_id then 'direct' else 'via ' || l.ancestor_id end as mapping,
-               s.logic as criteria_logic, sc.criteria, s.line_start, s.line_end, s.id as statement_id
+               s.logic as criteria_logic, sc.criteria, s.line_start, s.line_end, s.id as statement_id,
+               p.review_status
         from lineage l
         join indications i on i.id = l.indication_id
         join statement_indications si on si.indication_id = l.ancestor_id
@@ -206,7 +207,7 @@ VIEWS: dict[str, str] = {
     "coverage": """
         select s.id as statement_id, s.policy_id,
                coalesce(p.issuer, '(issuer not named: ' || p.id || ')') as issuer, p.title as policy_title, s.indication, s.status,
-               s.status_text, s.logic, s.line_of_business, s.text, s.line_start, s.line_end
+               s.status_text, s.logic, s.line_of_business, s.text, s.line_start, s.line_end, p.review_status
         from statements s join policies p on p.id = s.policy_id
         order by s.policy_id, s.ordinal""",
 }

@@ -25,8 +25,8 @@ def one(conn, sql, params=()) -> dict | None:
 
 def index(conn) -> dict:
     return {
-        "policies": rows(conn, "select id, title, coalesce(issuer, '(issuer not named)') as issuer from policies "
-                               "order by id"),
+        "policies": rows(conn, "select id, title, coalesce(issuer, '(issuer not named)') as issuer, review_status "
+                               "from policies order by id"),
         "indications": rows(conn, """select i.id, i.label, i.mesh_id, count(distinct s.policy_id) as policies
                                      from indications i left join coverage_matrix s on s.indication_id = i.id
                                      group by i.id order by i.label"""),
