@@ -56,6 +56,11 @@ BAD_DATA = [  # file, text replaced, replacement, text on the line named, messag
     ("curation/indications.yml", "  broader: kidney-neoplasms", "  broader: kidney-tumours",
      "- id: renal-cell-carcinoma", "broader indication 'kidney-tumours' of 'renal-cell-carcinoma' is not an id "
      "in this file"),
+    ("curation/indications.yml", "patterns: ['\\bbreast\\b']", "patterns: ['\\bbreast(\\b']", "- id: breast-neoplasms",
+     "pattern '\\\\bbreast(\\\\b' of 'breast-neoplasms' is not a regular expression: missing ), unterminated "
+     "subpattern at position 8"),
+    ("curation/trials.yml", "{policy: bcbsma-260, line: 195,", "{policy: bcbsma-260, line: 0,", "line: 0,",
+     "line 0 is not a line number (lines count from 1)"),
     ("curation/guideline_bodies.yml", "  name: American College of Radiology\n",
      "  name: [American College of Radiology]\n", "name: [American College", "`name` must be a string, not a "
      "sequence"),
