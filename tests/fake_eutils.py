@@ -2,7 +2,7 @@
 
 It serves efetch.fcgi (GET and POST) and ecitmatch.cgi, counts and times every request, and can
 be told to answer the next requests with faults: an HTTP status (429 with Retry-After, 500), a slow
-answer, or a truncated body.
+answer, a truncated body, or an answer trickled a byte at a time.
 
 TEST DATA: the PubMed records it serves are written by `records_from_policies` from the citations
 in the policies themselves (authors, title, journal, year, volume, issue, pages). They are not
@@ -75,12 +75,16 @@ class Request:
     params: dict
 
 
+TRICKLE_LIMIT = 30.0  # seconds a trickled answer lasts before the fake drops it, so no test hangs for ever
+
+
 @dataclass
 class Fault:
     status: int | None = None
     headers: dict = field(default_factory=dict)
     slow: float = 0.0
     truncate: bool = False
+    trickle: float = 0.0  # seconds between bytes of the whole answer, status line included
 
 
 class FakeEutils:
@@ -89,6 +93,7 @@ class FakeEutils:
         self.records = records
         self.citations = citations or {}  # citation key -> answer ("12345", "AMBIGUOUS", "NOT_FOUND")
         self.fail_ids = fail_ids or set()  # any efetch asking for one of these answers 500, always
+        self.stopping = threading.Event()
         self.faults: list[Fault] = []  # answered in order, one per efetch request, before normal service resumes
         self.log: list[Request] = []
         self.lock = threading.Lock()
@@ -101,6 +106,7 @@ class FakeEutils:
         return self
 
     def __exit__(self, *exc):
+        self.stopping.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -140,7 +146,7 @@ class FakeEutils:
                             + "</PubmedArticleSet>").encode()
                     if fault and fault.truncate:
                         body = body[: len(body) // 2]
-                    return self._send(200, body, "text/xml")
+                    return self._send(200, body, "text/xml", trickle=fault.trickle if fault else 0.0)
                 if path.endswith("ecitmatch.cgi"):
                     lines = []
                     for line in params.get("bdata", [""])[0].split("\r"):
@@ -149,7 +155,9 @@ class FakeEutils:
                     return self._send(200, ("\n".join(lines) + "\n").encode(), "text/plain")
                 return self._send(404, b"not served by the fake", "text/plain")
 
-            def _send(self, status, body, content_type, headers=None):
+            def _send(self, status, body, content_type, headers=None, trickle=0.0):
+                if trickle:
+                    return self._trickle(status, body, content_type, trickle)
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
@@ -157,5 +165,20 @@ class FakeEutils:
                     self.send_header(key, value)
                 self.end_headers()
                 self.wfile.write(body)
+
+            def _trickle(self, status, body, content_type, every):
+                """The whole answer one byte at a time, until it is sent, the client leaves, or TRICKLE_LIMIT."""
+                raw = (f"HTTP/1.1 {status} OK\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n"
+                       f"Connection: close\r\n\r\n").encode() + body
+                self.close_connection = True
+                until = time.monotonic() + TRICKLE_LIMIT
+                try:
+                    for byte in raw:
+                        if fake.stopping.wait(every) or time.monotonic() > until:
+                            return
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                except OSError:  # the client hung up: what a deadline is for
+                    return
 
         return Handler

@@ -5,6 +5,7 @@ import json
 import math
 import shutil
 import sqlite3
+import time
 
 import pytest
 import sqlite_utils
@@ -246,3 +247,35 @@ def test_medline_records_keep_their_own_text_when_one_pmid_prefixes_another(tmp_
         assert import_files(cache, [saved]) == 2
         bodies = {pmid: body for pmid, _, body, _, _ in cache.records()}
     assert "The shorter id." in bodies["9900001"] and "The longer id." in bodies["99000012"]
+
+
+def test_a_retry_after_of_an_hour_waits_only_the_backoff_cap(kb_copy, tmp_path, records, monkeypatch):
+    slept = []
+    real_sleep = time.sleep
+
+    def sleep(seconds):  # records every pause; never pauses long, so the code before the cap fails fast
+        slept.append(seconds)
+        real_sleep(min(seconds, 1.0))
+
+    monkeypatch.setattr(time, "sleep", sleep)
+    with FakeEutils(records) as fake:
+        fake.faults = [Fault(status=429, headers={"Retry-After": "3600"})]
+        report = enrich(kb_copy, tmp_path / "cache.sqlite", _settings(fake, max_backoff=0.5, max_tries=3))
+        assert len(fake.requests_to("efetch.fcgi")) == 2
+    assert report.fetched == N_PMIDS and not report.failed
+    assert (f"efetch of {N_PMIDS} PMIDs ({sorted(records)[0]}…): server asked to wait 3600 s; waited 0.5 s "
+            f"(the backoff cap)") in report.messages
+    assert max(slept) <= 0.5
+
+
+def test_a_trickling_server_cannot_hold_a_request(kb_copy, tmp_path, records):
+    with FakeEutils(records) as fake:
+        fake.faults = [Fault(trickle=2.0)] * 3  # a byte every 2 s: no read ever waits the 5 s timeout
+        report = enrich(kb_copy, tmp_path / "cache.sqlite",
+                        _settings(fake, batch_size=50, timeout=5.0, deadline=1.0, max_tries=2))
+        tries = [len(r.ids) for r in fake.requests_to("efetch.fcgi")]
+    assert tries == [50, 50, 50, 50, 38]  # batch 1 cut twice and given up; batch 2 cut once, then served
+    assert report.fetched == N_PMIDS - 50
+    assert set(report.failed.values()) == {f"efetch of 50 PMIDs ({sorted(records)[0]}…): gave up after 2 tries "
+                                           f"at {fake.base_url}: no complete answer within 1 s "
+                                           f"(the whole-request deadline)"}

@@ -2,25 +2,26 @@
 
 Bio.Entrez always calls https://eutils.ncbi.nlm.nih.gov/...; a urllib handler installed with the
 public opener API rewrites that address to the configured base URL (KB_EUTILS_URL), and gives
-each request a timeout. Bio.Entrez's own retries (immediate, without pausing) are turned off:
-ours back off exponentially on 429, 5xx, timeouts and dropped connections, honour Retry-After,
-and check each response before accepting it (a truncated XML body is retried).
+each request a timeout per read and a deadline for the whole request (deadline.py). Bio.Entrez's
+own retries (immediate, without pausing) are turned off: ours back off exponentially on 429, 5xx,
+timeouts and dropped connections, honour Retry-After up to the backoff cap, and check each
+response before accepting it (a truncated XML body is retried).
 """
 from __future__ import annotations
 
 import http.client
 import os
-import socket
 import threading
 import time
 import urllib.request
 import warnings
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from urllib.error import HTTPError, URLError
+from urllib.error import HTTPError
 
 from Bio import Entrez
 
+from .deadline import Deadline, DeadlineExceeded, HTTPHandler, HTTPSHandler
 from .pubmed import RecordError, split_articles
 
 NCBI_EUTILS = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
@@ -36,11 +37,14 @@ class Settings:
     email: str | None = field(default_factory=lambda: os.environ.get("KB_NCBI_EMAIL"))
     api_key: str | None = field(default_factory=lambda: os.environ.get("NCBI_API_KEY"))
     tool: str = "cryo-kb"
-    timeout: float = field(default_factory=lambda: float(os.environ.get("KB_EUTILS_TIMEOUT", 30)))
+    timeout: float = field(default_factory=lambda: float(os.environ.get("KB_EUTILS_TIMEOUT", 30)))  # per read
+    # seconds for a whole request (connect, headers, body): a server trickling bytes cannot hold it longer
+    deadline: float = field(default_factory=lambda: float(os.environ.get("KB_EUTILS_DEADLINE", 120)))
     max_tries: int = field(default_factory=lambda: int(os.environ.get("KB_EUTILS_MAX_TRIES", 4)))
     # seconds before the first retry; doubles each time
     backoff: float = field(default_factory=lambda: float(os.environ.get("KB_EUTILS_BACKOFF", 1.0)))
-    max_backoff: float = 60.0
+    # the longest pause between tries, even when the server's Retry-After asks for more
+    max_backoff: float = field(default_factory=lambda: float(os.environ.get("KB_EUTILS_MAX_BACKOFF", 60)))
     batch_size: int = 200  # ids per efetch request: NCBI's limit for one request
 
     @property
@@ -68,10 +72,14 @@ class _Redirect(urllib.request.BaseHandler):
 
 
 class RateLimiter:
-    """At most `rate` calls a second, measured between the starts of calls."""
+    """At most `rate` calls a second, measured between the starts of calls.
+
+    The interval is 5% longer than 1/rate: NCBI counts requests as they arrive, and the time from
+    our start to their arrival varies by milliseconds, so an exact interval lets rate + 1 requests
+    arrive within one second now and then."""
 
     def __init__(self, rate: float):
-        self.interval = 1.0 / rate
+        self.interval = 1.05 / rate
         self.last = float("-inf")
         self.lock = threading.Lock()
 
@@ -107,7 +115,18 @@ class EutilsClient:
         Entrez.tool = settings.tool
         Entrez.api_key = settings.api_key
         Entrez.max_tries = 1  # retries are ours, with backoff
-        urllib.request.install_opener(urllib.request.build_opener(_Redirect(settings.base_url, settings.timeout)))
+        self.deadline = Deadline()
+        urllib.request.install_opener(urllib.request.build_opener(
+            _Redirect(settings.base_url, settings.timeout), HTTPHandler(self.deadline), HTTPSHandler(self.deadline)))
+
+    def _body(self, request) -> bytes | str:
+        """The whole body of one request, within the deadline."""
+        with self.deadline.within(self.settings.deadline):
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=r"\s*Email address is not specified")
+                handle = request()
+            with handle:
+                return handle.read()
 
     def _call(self, what: str, request, check):
         """Run request() until check(body) accepts its body, retrying transient faults with backoff."""
@@ -116,24 +135,26 @@ class EutilsClient:
         for attempt in range(s.max_tries):
             self.limiter.wait()
             self.requests += 1
-            delay = min(s.max_backoff, s.backoff * 2 ** attempt)
+            delay, asked = min(s.max_backoff, s.backoff * 2 ** attempt), None
             try:
-                with warnings.catch_warnings():
-                    warnings.filterwarnings("ignore", message=r"\s*Email address is not specified")
-                    handle = request()
-                with handle:
-                    return check(handle.read())
+                return check(self._body(request))
             except HTTPError as error:
                 if error.code != 429 and error.code < 500:
                     raise EutilsError(f"{what}: HTTP {error.code} {error.reason} from {s.base_url}") from None
                 last = f"HTTP {error.code} {error.reason}"
-                delay = _retry_after(error) if _retry_after(error) is not None else delay
-            except (URLError, TimeoutError, socket.timeout, ConnectionError, http.client.HTTPException) as error:
+                asked = _retry_after(error)
+                delay = delay if asked is None else min(asked, s.max_backoff)
+            except DeadlineExceeded as error:
+                last = f"{error} (the whole-request deadline)"
+            except (OSError, http.client.HTTPException) as error:
                 reason = getattr(error, "reason", error)
                 last = f"no answer ({reason})"
             except RecordError as error:
                 last = str(error)
             if attempt + 1 < s.max_tries:
+                if asked is not None and asked > s.max_backoff:
+                    note = f"{what}: server asked to wait {asked:g} s; waited {delay:g} s (the backoff cap)"
+                    self.notes += [] if note in self.notes else [note]
                 time.sleep(delay)
         raise EutilsError(f"{what}: gave up after {s.max_tries} tries at {s.base_url}: {last}")
 
