@@ -13,7 +13,7 @@ from tabulate import tabulate
 from .cite import FORMATS, STYLES, Lookup, lookup
 from .curation import CurationError
 from .enrich import Settings, enrich
-from .enrich.cache import DEFAULT_CACHE
+from .enrich.cache import DEFAULT_CACHE, CacheError
 from .enrich.pubmed import RecordError
 from .queries import DEFAULT_QUERIES, load_queries, parameters
 from .rdf.mapping import build_rdf
@@ -93,7 +93,7 @@ def enrich_command(db_path, cache_path, eutils_url, refresh, imports, require_ne
 
     try:
         report = enrich(db_path, cache_path, settings, refresh=refresh, imports=imports, progress=progress)
-    except (RecordError, TargetError) as exc:
+    except (RecordError, CacheError, TargetError) as exc:
         raise click.ClickException(str(exc)) from None
     for message in report.messages:
         click.echo(message, err=True)
@@ -106,6 +106,9 @@ def enrich_command(db_path, cache_path, eutils_url, refresh, imports, require_ne
             reasons[reason] = reasons.get(reason, 0) + 1
         for reason, count in sorted(reasons.items()):
             click.echo(f"  {count} {what}: {reason}", err=True)
+    for what, unasked in (("PubMed records", report.unasked_pmids), ("ECitMatch answers", report.unasked_keys)):
+        if unasked:
+            click.echo(f"  {len(unasked)} {what} not asked for, dropped: {', '.join(unasked)}", err=True)
     if require_network and (report.failed or report.unmatched):
         raise click.ClickException(f"--require-network: {len(report.failed)} PMIDs and {len(report.unmatched)} "
                                    f"citations could not be fetched")

@@ -2,7 +2,8 @@
 
 It serves efetch.fcgi (GET and POST) and ecitmatch.cgi, counts and times every request, and can
 be told to answer the next requests with faults: an HTTP status (429 with Retry-After, 500), a slow
-answer, a truncated body, or an answer trickled a byte at a time.
+answer, a truncated body, or an answer trickled a byte at a time. It can also answer more than
+was asked: records for PMIDs nobody asked for, ECitMatch lines reordered or for other keys.
 
 TEST DATA: the PubMed records it serves are written by `records_from_policies` from the citations
 in the policies themselves (authors, title, journal, year, volume, issue, pages). They are not
@@ -13,6 +14,7 @@ from __future__ import annotations
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.sax.saxutils import escape
@@ -89,10 +91,13 @@ class Fault:
 
 class FakeEutils:
     def __init__(self, records: dict[str, str], citations: dict[str, str] | None = None,
-                 fail_ids: set[str] | None = None):
+                 fail_ids: set[str] | None = None, unasked: dict[str, str] | None = None,
+                 ecitmatch_lines: Callable[[list[str]], list[str]] = lambda lines: lines):
         self.records = records
         self.citations = citations or {}  # citation key -> answer ("12345", "AMBIGUOUS", "NOT_FOUND")
         self.fail_ids = fail_ids or set()  # any efetch asking for one of these answers 500, always
+        self.unasked = unasked or {}  # PMID -> record XML added to every efetch answer, asked for or not
+        self.ecitmatch_lines = ecitmatch_lines  # rewrites the answer lines of each ECitMatch request
         self.stopping = threading.Event()
         self.faults: list[Fault] = []  # answered in order, one per efetch request, before normal service resumes
         self.log: list[Request] = []
@@ -141,9 +146,9 @@ class FakeEutils:
                 if path.endswith("efetch.fcgi"):
                     if fake.fail_ids & set(ids):
                         return self._send(500, b"server error injected by the test", "text/plain")
+                    answered = [fake.records[i] for i in ids if i in fake.records] + list(fake.unasked.values())
                     body = ('<?xml version="1.0" ?>\n' + DOCTYPE.format(dtd=fake.base_url + "pubmed.dtd")
-                            + "\n<PubmedArticleSet>" + "".join(fake.records[i] for i in ids if i in fake.records)
-                            + "</PubmedArticleSet>").encode()
+                            + "\n<PubmedArticleSet>" + "".join(answered) + "</PubmedArticleSet>").encode()
                     if fault and fault.truncate:
                         body = body[: len(body) // 2]
                     return self._send(200, body, "text/xml", trickle=fault.trickle if fault else 0.0)
@@ -152,7 +157,8 @@ class FakeEutils:
                     for line in params.get("bdata", [""])[0].split("\r"):
                         key = line.split("|")[5] if line.count("|") >= 5 else ""
                         lines.append(f"{line}|{fake.citations.get(key, 'NOT_FOUND')}")
-                    return self._send(200, ("\n".join(lines) + "\n").encode(), "text/plain")
+                    answer = "".join(line + "\n" for line in fake.ecitmatch_lines(lines))
+                    return self._send(200, answer.encode(), "text/plain")
                 return self._send(404, b"not served by the fake", "text/plain")
 
             def _send(self, status, body, content_type, headers=None, trickle=0.0):

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
+import socket
 import sqlite3
 import time
 
@@ -13,8 +15,10 @@ from click.testing import CliRunner
 
 from kb.cli import cli
 from kb.enrich import Settings, enrich, import_files
-from kb.enrich.cache import PubmedCache
+from kb.enrich.apply import PUBMED_TABLES
+from kb.enrich.cache import CacheError, PubmedCache
 from kb.enrich.client import EutilsClient
+from kb.enrich.pubmed import RecordError, parse_article
 from kb.store.build import build
 
 from .conftest import DATA
@@ -49,6 +53,32 @@ def _settings(fake, **overrides):
 
 def _rows(path, sql):
     return sqlite3.connect(path).execute(sql).fetchall()
+
+
+def _closed_port_url() -> str:
+    """An E-utilities URL on 127.0.0.1 where nothing listens: PubMed unreachable."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}/entrez/eutils/"
+
+
+def _pubmed_tables(path) -> dict[str, list[tuple]]:
+    """Every row the enrichment writes, with each work's enrichment status."""
+    tables = {name: _rows(path, f"select * from {name} order by 1, 2") for name in PUBMED_TABLES}
+    return {**tables, "works": _rows(path, "select id, enrichment from works order by id")}
+
+
+LINDQUISTER = "unnamed-solid-tumors-outside-liver:reference:72"
+TANAKA = "bcbsma-260:reference:7"
+SOLSTICE = "32151777"
+
+
+def _lindquister_record() -> dict[str, str]:
+    """TEST DATA: a record written for these tests, for the citation of Lindquister 2020 that gives no PMID."""
+    return {"99000001": article_xml("99000001", [("Lindquister", "WS")], "Percutaneous thermal ablation for "
+                                    "treatment of osteoid osteoma: a systematic review and analysis",
+                                    "Skeletal Radiol", 2020)}
 
 
 def test_requests_per_batch_and_nothing_on_a_cached_rerun(kb_copy, tmp_path, records):
@@ -127,20 +157,15 @@ def test_a_failing_batch_loses_nothing_fetched_before_or_after(kb_copy, tmp_path
 
 def test_ecitmatch_answers_are_checked_before_they_are_taken(kb_copy, tmp_path, records):
     """TEST DATA: the matched records below are written for this test, from the policies' citations."""
-    lindquister = "unnamed-solid-tumors-outside-liver:reference:72"
-    tanaka = "bcbsma-260:reference:7"
     suzuki = "bcbsma-260:reference:9"
-    extra = {
-        "99000001": article_xml("99000001", [("Lindquister", "WS")], "Percutaneous thermal ablation for treatment "
-                                "of osteoid osteoma: a systematic review and analysis", "Skeletal Radiol", 2020),
-        "99000002": article_xml("99000002", [("Someone", "A")], "Another paper", "Skin Cancer", 1996),
-    }
-    citations = {lindquister: "99000001", tanaka: "AMBIGUOUS", suzuki: "99000002"}
+    extra = {**_lindquister_record(),
+             "99000002": article_xml("99000002", [("Someone", "A")], "Another paper", "Skin Cancer", 1996)}
+    citations = {LINDQUISTER: "99000001", TANAKA: "AMBIGUOUS", suzuki: "99000002"}
     with FakeEutils({**records, **extra}, citations) as fake:
         report = enrich(kb_copy, tmp_path / "cache.sqlite", _settings(fake))
     assert report.matched == 2
     statuses = dict(_rows(kb_copy, "select reference_id, status from citation_matches"))
-    assert statuses[lindquister] == "accepted" and statuses[tanaka] == "ambiguous"
+    assert statuses[LINDQUISTER] == "accepted" and statuses[TANAKA] == "ambiguous"
     assert statuses[suzuki] == "flagged"
     assert _rows(kb_copy, f"select detail from citation_matches where reference_id = '{suzuki}'") == [
         ("PubMed gives Someone (1996); the policy Suzuki (1995)",)]
@@ -249,6 +274,112 @@ def test_medline_records_keep_their_own_text_when_one_pmid_prefixes_another(tmp_
     assert "The shorter id." in bodies["9900001"] and "The longer id." in bodies["99000012"]
 
 
+def test_records_nobody_asked_for_are_dropped_and_reported(kb_copy, tmp_path, records):
+    """TEST DATA: a forged record for a cached PMID, and one for a PMID no policy cites, both sent unasked."""
+    cache = tmp_path / "cache.sqlite"
+    missing = "25284802"
+    with FakeEutils({p: x for p, x in records.items() if p != missing}) as fake:
+        enrich(kb_copy, cache, _settings(fake))  # caches every record but one
+    forged = article_xml(SOLSTICE, [("Forger", "F")], "A forged record", "Nowhere", 1900)
+    stranger = article_xml("99000077", [("Stranger", "S")], "A paper nobody asked for", "Elsewhere", 2001)
+    with FakeEutils(records, unasked={SOLSTICE: forged, "99000077": stranger}) as fake:
+        result = CliRunner().invoke(cli, ["enrich", "--db", str(kb_copy), "--cache", str(cache),
+                                          "--eutils-url", fake.base_url])
+        assert [r.ids for r in fake.requests_to("efetch.fcgi")] == [[missing]]
+    assert result.exit_code == 0, result.output
+    assert f"{N_PMIDS} PMIDs wanted: {N_PMIDS - 1} already cached, 1 fetched, 0 not fetched" in result.stdout
+    assert f"  2 PubMed records not asked for, dropped: {SOLSTICE}, 99000077" in result.stderr
+    with PubmedCache(cache) as kept:
+        bodies = {pmid: body for pmid, _, body, _, _ in kept.records()}
+    assert len(bodies) == N_PMIDS and "99000077" not in bodies and "Forger" not in bodies[SOLSTICE]
+    assert _rows(kb_copy, f"select title from pubmed_articles where pmid = '{SOLSTICE}'") == [
+        ("Multicenter Study of Metastatic Lung Tumors Targeted by Interventional Cryoablation Evaluation (SOLSTICE)",)]
+
+
+def test_a_record_that_cannot_be_read_is_not_cached_and_is_asked_for_again(kb_copy, tmp_path, records):
+    """TEST DATA: one test record with its <Article> cut out."""
+    cache = tmp_path / "cache.sqlite"
+    broken = {**records, SOLSTICE: re.sub(r"<Article>.*</Article>", "", records[SOLSTICE])}
+    with FakeEutils(broken) as fake:
+        report = enrich(kb_copy, cache, _settings(fake))
+    assert report.fetched == N_PMIDS - 1 and report.failed == {
+        SOLSTICE: f"PubMed's record cannot be read (PMID {SOLSTICE}: no <Article> in the record); "
+                  f"asked for again next run"}
+    with PubmedCache(cache) as kept:
+        assert SOLSTICE not in kept.cached(records)
+    with FakeEutils(records) as fake:
+        again = enrich(kb_copy, cache, _settings(fake))
+        assert [r.ids for r in fake.requests_to("efetch.fcgi")] == [[SOLSTICE]]
+    assert again.fetched == 1 and not again.failed
+    assert _rows(kb_copy, "select enrichment, count(*) from works group by 1 order by 1") == [
+        ("enriched", N_PMIDS), ("no PMID", 33)]
+
+
+def test_an_import_with_a_record_that_cannot_be_read_is_refused(kb_copy, tmp_path, records):
+    """TEST DATA: a saved XML file of two test records, one with its <Article> cut out."""
+    saved = tmp_path / "saved.xml"
+    saved.write_text("<PubmedArticleSet>" + records["25284802"]
+                     + re.sub(r"<Article>.*</Article>", "", records[SOLSTICE]) + "</PubmedArticleSet>",
+                     encoding="utf-8")
+    cache = tmp_path / "c.sqlite"
+    result = CliRunner().invoke(cli, ["enrich", "--db", str(kb_copy), "--cache", str(cache),
+                                      "--eutils-url", _closed_port_url(), "--import", str(saved)])
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {saved}: PMID {SOLSTICE}: no <Article> in the record\n"
+    with PubmedCache(cache) as kept:
+        assert kept.records() == []
+
+
+@pytest.mark.parametrize("body, message", [
+    ("<PubmedArticle><MedlineCitation><PMID>1</PMID></MedlineCitation></PubmedArticle>",
+     "PMID 1: no <Article> in the record"),
+    ("<PubmedArticle><PMID>2</PMID></PubmedArticle>", "PMID None: no <Article> in the record"),
+    ("<PubmedArticle><MedlineCitation><PMID>3</PMID><Article/><MeshHeadingList><MeshHeading><QualifierName/>"
+     "</MeshHeading></MeshHeadingList></MedlineCitation></PubmedArticle>",
+     "PMID 3: a <MeshHeading> without <DescriptorName>"),
+    ("<PubmedArticle><MedlineCitation>", "the record's XML does not parse (no element found: line 1, column 32)"),
+])
+def test_an_unreadable_record_is_a_record_error(body, message):
+    with pytest.raises(RecordError) as caught:
+        parse_article(body)
+    assert str(caught.value) == message
+
+
+def test_an_article_without_journal_or_a_numeric_year_is_read():
+    article = parse_article("<PubmedArticle><MedlineCitation><PMID>4</PMID><Article><ArticleTitle>T</ArticleTitle>"
+                            "</Article></MedlineCitation></PubmedArticle>")
+    assert (article["title"], article["journal"], article["year"], article["volume"]) == ("T", None, None, None)
+    dated = parse_article("<PubmedArticle><MedlineCitation><PMID>5</PMID><Article><Journal><JournalIssue><PubDate>"
+                          "<Year>in press</Year></PubDate></JournalIssue></Journal></Article></MedlineCitation>"
+                          "</PubmedArticle>")
+    assert dated["year"] is None and dated["pub_date"] == "in press"
+
+
+def test_a_batch_the_cache_cannot_store_is_not_stored_at_all(kb_copy, tmp_path, records):
+    cache = tmp_path / "cache.sqlite"
+    PubmedCache(cache).close()
+    victim = sorted(records)[70]  # in the second batch of 50
+    with sqlite3.connect(cache) as conn:
+        conn.execute(f"""create trigger refuse before insert on records when new.pmid = '{victim}'
+                         begin select raise(abort, 'refused by the test'); end""")
+    before = _pubmed_tables(kb_copy)
+    with FakeEutils(records) as fake:
+        with pytest.raises(CacheError) as caught:
+            enrich(kb_copy, cache, _settings(fake, batch_size=50))
+        assert str(caught.value) == (f"{cache}: could not store 50 PubMed records (refused by the test); "
+                                     f"none of them was stored")
+        with PubmedCache(cache) as kept:
+            assert sorted(kept.cached(records)) == sorted(records)[:50]  # the first batch, whole
+        result = CliRunner().invoke(cli, ["enrich", "--db", str(kb_copy), "--cache", str(cache),
+                                          "--eutils-url", fake.base_url])
+    assert result.exit_code == 1
+    assert result.stderr.endswith(f"Error: {cache}: could not store {N_PMIDS - 50} PubMed records "
+                                  f"(refused by the test); none of them was stored\n")
+    with PubmedCache(cache) as kept:
+        assert len(kept.cached(records)) == 50
+    assert _pubmed_tables(kb_copy) == before  # the knowledge base is not touched
+
+
 def test_a_retry_after_of_an_hour_waits_only_the_backoff_cap(kb_copy, tmp_path, records, monkeypatch):
     slept = []
     real_sleep = time.sleep
@@ -279,3 +410,20 @@ def test_a_trickling_server_cannot_hold_a_request(kb_copy, tmp_path, records):
     assert set(report.failed.values()) == {f"efetch of 50 PMIDs ({sorted(records)[0]}…): gave up after 2 tries "
                                            f"at {fake.base_url}: no complete answer within 1 s "
                                            f"(the whole-request deadline)"}
+
+
+def test_ecitmatch_answers_are_matched_by_their_key_not_their_order(kb_copy, tmp_path, records):
+    def shuffled(lines):  # reversed, without Tanaka's line, and with a line for a key nobody sent
+        return ([line for line in reversed(lines) if line.split("|")[5] != TANAKA]
+                + ["some journal|2020|1|1|nobody n|nobody:asked|99000002"])
+
+    with FakeEutils({**records, **_lindquister_record()}, {LINDQUISTER: "99000001"},
+                    ecitmatch_lines=shuffled) as fake:
+        result = CliRunner().invoke(cli, ["enrich", "--db", str(kb_copy), "--cache", str(tmp_path / "c.sqlite"),
+                                          "--eutils-url", fake.base_url])
+    assert result.exit_code == 0, result.output
+    assert "  1 citations not matched: ECitMatch's answer has no line for this citation" in result.stderr
+    assert "  1 ECitMatch answers not asked for, dropped: nobody:asked" in result.stderr
+    statuses = dict(_rows(kb_copy, "select reference_id, status from citation_matches"))
+    assert statuses[LINDQUISTER] == "accepted" and TANAKA not in statuses
+    assert sorted(set(statuses.values())) == ["accepted", "not found"] and len(statuses) == 12

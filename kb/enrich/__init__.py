@@ -3,8 +3,11 @@
     report = enrich(Path("build/kb.db"), Path("data/pubmed-cache.sqlite"), Settings())
 
 Ids already cached are not fetched again (unless refresh). A batch that fails loses nothing
-fetched before it; its ids are reported with the reason. Saved PubMed files (XML or MEDLINE) can
-be imported instead of fetched. The knowledge base is rewritten atomically at the end.
+fetched before it; its ids are reported with the reason. Only what was asked for is cached: a
+record for a PMID not asked for, or an ECitMatch answer for a key not asked for, is reported and
+dropped, and a record that cannot be read is reported and asked for again next run. Saved PubMed
+files (XML or MEDLINE) can be imported instead of fetched. The knowledge base is rewritten
+atomically at the end, keeping what it held that the cache lacks.
 """
 from __future__ import annotations
 
@@ -16,10 +19,10 @@ from pathlib import Path
 import sqlite_utils
 
 from ..store.atomic import atomic_database
-from .apply import apply_cache, citation_queries, query_line
+from .apply import answer_result, apply_cache, citation_queries, query_line
 from .cache import PubmedCache
 from .client import EutilsClient, EutilsError, Settings
-from .pubmed import RecordError, parse_medline, split_articles
+from .pubmed import RecordError, parse_article, parse_medline, split_articles
 
 __all__ = ["enrich", "EnrichReport", "Settings", "import_files"]
 
@@ -33,6 +36,8 @@ class EnrichReport:
     requests: int = 0
     failed: dict[str, str] = field(default_factory=dict)  # PMID -> why it was not fetched
     unmatched: dict[str, str] = field(default_factory=dict)  # reference id -> why ECitMatch gave no answer
+    unasked_pmids: list[str] = field(default_factory=list)  # records efetch returned that no one asked for
+    unasked_keys: list[str] = field(default_factory=list)  # ECitMatch answers for keys no one asked for
     matched: int = 0
     messages: list[str] = field(default_factory=list)
 
@@ -45,6 +50,8 @@ def import_files(cache: PubmedCache, paths: Iterable[Path]) -> int:
         try:
             if text.lstrip().startswith("<"):
                 records, fmt = split_articles(text.encode("utf-8")), "xml"
+                for body in records.values():
+                    parse_article(body)
             else:
                 records, fmt = parse_medline(text), "medline"
         except RecordError as exc:
@@ -82,9 +89,13 @@ def enrich(db_path: Path, cache_path: Path, settings: Settings, refresh: bool = 
                 except EutilsError as exc:
                     report.unmatched.update({q["key"]: str(exc) for q in batch})
                     continue
-                cache.put_matches({query_line(q): line for q, line in zip(batch, lines)}, settings.base_url)
+                report.unasked_keys += sorted(set(lines) - {q["key"] for q in batch})
+                report.unmatched.update({q["key"]: "ECitMatch's answer has no line for this citation"
+                                         for q in batch if q["key"] not in lines})
+                cache.put_matches({query_line(q): lines[q["key"]] for q in batch if q["key"] in lines},
+                                  settings.base_url)
             answers = cache.matches()
-        matched = [line.split("|")[6].strip() for line in answers.values() if line.count("|") >= 6]
+        matched = [answer_result(line) for line in answers.values()]
         report.matched = sum(m.isdigit() for m in matched)
         wanted = sorted(set(pmids) | {m for m in matched if m.isdigit()})
         report.wanted = len(wanted)
@@ -95,13 +106,24 @@ def enrich(db_path: Path, cache_path: Path, settings: Settings, refresh: bool = 
             client = client or EutilsClient(settings)
             for batch in progress(batches):
                 try:
-                    records = client.efetch(batch)
+                    answer = client.efetch(batch)
                 except EutilsError as exc:
                     report.failed.update({pmid: str(exc) for pmid in batch})
                     continue
+                report.unasked_pmids += sorted(set(answer) - set(batch))
+                records = {}
+                for pmid in batch:
+                    if pmid not in answer:
+                        report.failed[pmid] = "PubMed returned no record for this PMID"
+                        continue
+                    try:
+                        parse_article(answer[pmid])
+                    except RecordError as exc:
+                        report.failed[pmid] = f"PubMed's record cannot be read ({exc}); asked for again next run"
+                        continue
+                    records[pmid] = answer[pmid]
                 cache.put_records(records, "xml", settings.base_url)
                 report.fetched += len(records)
-                report.failed.update({p: "PubMed returned no record for this PMID" for p in batch if p not in records})
         report.requests = client.requests if client else 0
         report.messages += client.notes if client else []
     with atomic_database(db_path, start_from=db_path) as db:

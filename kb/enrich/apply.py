@@ -14,7 +14,7 @@ import sqlite_utils
 from ..resolve.works import fold
 from .audit import audit_reference
 from .cache import PubmedCache
-from .pubmed import RecordError, parse_article, parse_medline
+from .pubmed import RecordError, read_record
 
 PUBMED_TABLES = ("pubmed_articles", "pubmed_abstract_sections", "pubmed_authors", "pubmed_publication_types",
                  "pubmed_mesh", "pubmed_keywords", "pubmed_comments_corrections", "citation_matches",
@@ -39,6 +39,12 @@ def query_line(query: dict) -> str:
     return "|".join(query[k] for k in ("journal_title", "year", "volume", "first_page", "author_name", "key")) + "|"
 
 
+def answer_result(answer: str) -> str:
+    """What ECitMatch found for a citation (a PMID, NOT_FOUND, AMBIGUOUS...): the 7th field of its line,
+    or the whole of an answer already reduced to it (as the knowledge base keeps it)."""
+    return answer.split("|")[6].strip() if answer.count("|") >= 6 else answer.strip()
+
+
 def load_articles(cache_path: Path) -> tuple[dict[str, dict], dict[str, dict], dict[str, str], list[str]]:
     """Articles by PMID, their fetch provenance, ECitMatch answers, and records that could not be read."""
     if not cache_path.exists():
@@ -47,8 +53,8 @@ def load_articles(cache_path: Path) -> tuple[dict[str, dict], dict[str, dict], d
     with PubmedCache(cache_path) as cache:
         for pmid, fmt, body, fetched_at, source in cache.records():
             try:
-                article = parse_article(body) if fmt == "xml" else parse_medline(body)[pmid]
-            except (RecordError, KeyError, ValueError, AttributeError) as exc:
+                article = read_record(pmid, fmt, body)
+            except RecordError as exc:
                 unreadable.append(f"{cache_path}: cached record PMID {pmid} cannot be read: {exc}")
                 continue
             articles[pmid] = article
@@ -99,7 +105,7 @@ def _matches(db, refs: dict[str, dict], answers: dict[str, str], articles: dict[
         answer = answers.get(query_line(query))
         if answer is None:
             continue
-        result = answer.split("|")[6].strip() if answer.count("|") >= 6 else answer.strip()
+        result = answer_result(answer)
         ref = refs[ref_id]
         pmid = result if result.isdigit() else None
         if result.startswith("AMBIGUOUS"):

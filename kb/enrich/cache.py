@@ -28,6 +28,10 @@ create table if not exists citation_matches (
 """
 
 
+class CacheError(Exception):
+    """The cache could not be written: the message names the file; what it held before is intact."""
+
+
 def now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
@@ -57,23 +61,29 @@ class PubmedCache:
             found |= {row[0] for row in rows}
         return found
 
+    def _write(self, what: str, sql: str, rows: list[tuple]) -> None:
+        """All rows in one transaction, or none of them."""
+        try:
+            with self.conn:
+                self.conn.executemany(sql, rows)
+        except sqlite3.Error as exc:
+            raise CacheError(f"{self.path}: could not store {what} ({exc}); none of them was stored") from None
+
     def put_records(self, records: dict[str, str], fmt: str, source: str) -> None:
         """Store raw records (pmid -> XML or MEDLINE text) in one transaction."""
         stamp = now()
-        with self.conn:
-            self.conn.executemany(
-                "insert or replace into records (pmid, format, body, fetched_at, source) values (?, ?, ?, ?, ?)",
-                [(pmid, fmt, body, stamp, source) for pmid, body in sorted(records.items())])
+        self._write(f"{len(records)} PubMed records",
+                    "insert or replace into records (pmid, format, body, fetched_at, source) values (?, ?, ?, ?, ?)",
+                    [(pmid, fmt, body, stamp, source) for pmid, body in sorted(records.items())])
 
     def records(self) -> list[tuple[str, str, str, str, str]]:
         return self.conn.execute("select pmid, format, body, fetched_at, source from records order by pmid").fetchall()
 
     def put_matches(self, answers: dict[str, str], source: str) -> None:
         stamp = now()
-        with self.conn:
-            self.conn.executemany(
-                "insert or replace into citation_matches (query, answer, fetched_at, source) values (?, ?, ?, ?)",
-                [(query, answer, stamp, source) for query, answer in sorted(answers.items())])
+        self._write(f"{len(answers)} ECitMatch answers",
+                    "insert or replace into citation_matches (query, answer, fetched_at, source) values (?, ?, ?, ?)",
+                    [(query, answer, stamp, source) for query, answer in sorted(answers.items())])
 
     def matches(self) -> dict[str, str]:
         return dict(self.conn.execute("select query, answer from citation_matches"))

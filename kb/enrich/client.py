@@ -165,13 +165,18 @@ class EutilsClient:
         return self._call(f"efetch of {len(pmids)} PMIDs ({pmids[0]}…)",
                           lambda: Entrez.efetch(db="pubmed", id=pmids, retmode="xml"), split_articles)
 
-    def ecitmatch(self, citations: list[dict]) -> list[str]:
-        """ECitMatch answer lines for citations (journal_title, year, volume, first_page, author_name, key)."""
-        def lines(body):
+    def ecitmatch(self, citations: list[dict]) -> dict[str, str]:
+        """ECitMatch answer lines by the key each carries back (journal_title|year|volume|first_page|
+        author_name|key|answer); keys not asked for are included, for the caller to report."""
+        def by_key(body):
             text = body.decode("utf-8") if isinstance(body, bytes) else body
-            found = [line for line in text.splitlines() if line.strip()]
-            if len(found) != len(citations):
-                raise RecordError(f"ECitMatch answered {len(found)} lines for {len(citations)} citations")
+            found: dict[str, str] = {}
+            for line in filter(str.strip, text.splitlines()):
+                fields = line.split("|")
+                if len(fields) < 7:
+                    raise RecordError(f"ECitMatch answered a line without key and answer: {line[:80]!r}")
+                if found.setdefault(fields[5], line) != line:
+                    raise RecordError(f"ECitMatch answered the citation {fields[5]!r} twice, differently")
             return found
         return self._call(f"ecitmatch of {len(citations)} citations",
-                          lambda: Entrez.ecitmatch(db="pubmed", bdata=citations), lines)
+                          lambda: Entrez.ecitmatch(db="pubmed", bdata=citations), by_key)

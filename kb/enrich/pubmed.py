@@ -41,35 +41,39 @@ def split_articles(xml: bytes | str) -> dict[str, str]:
 
 
 def parse_article(xml: str) -> dict:
-    """Fields of one PubmedArticle element."""
-    node = ET.fromstring(xml)
+    """Fields of one PubmedArticle element; RecordError if it is not a readable article."""
+    try:
+        node = ET.fromstring(xml)
+    except ET.ParseError as exc:
+        raise RecordError(f"the record's XML does not parse ({exc})") from None
     citation = node.find("MedlineCitation")
-    article = citation.find("Article")
-    journal = article.find("Journal")
-    issue = journal.find("JournalIssue")
-    date = issue.find("PubDate")
-    year = _text(date.find("Year")) if date is not None else None
-    if year is None and date is not None:
-        medline_date = _text(date.find("MedlineDate")) or ""
-        found = re.search(r"\b(19|20)\d{2}\b", medline_date)
-        year = found.group(0) if found else None
+    pmid = _text(node.find("MedlineCitation/PMID"))
+    article = citation.find("Article") if citation is not None else None
+    if article is None:
+        raise RecordError(f"PMID {pmid}: no <Article> in the record")
+    date = article.find("Journal/JournalIssue/PubDate")
+    year = re.search(r"\b\d{4}\b", (_text(date.find("Year")) or _text(date.find("MedlineDate")) or "")
+                     if date is not None else "")
     ids = {i.get("IdType"): _text(i) for i in node.findall("PubmedData/ArticleIdList/ArticleId")}
     elocation = {e.get("EIdType"): _text(e) for e in article.findall("ELocationID")}
     sections = [{"label": s.get("Label"), "category": s.get("NlmCategory"), "text": _text(s)}
                 for s in article.findall("Abstract/AbstractText")]
+    headings = citation.findall("MeshHeadingList/MeshHeading")
+    if any(h.find("DescriptorName") is None for h in headings):
+        raise RecordError(f"PMID {pmid}: a <MeshHeading> without <DescriptorName>")
     return {
-        "pmid": _text(citation.find("PMID")),
+        "pmid": pmid,
         "title": _text(article.find("ArticleTitle")),
         "abstract": " ".join(f"{s['label']}: {s['text']}" if s["label"] else s["text"] or ""
                              for s in sections) or None,
         "abstract_sections": sections,
-        "journal": _text(journal.find("Title")),
-        "journal_iso": _text(journal.find("ISOAbbreviation")),
-        "year": int(year) if year else None,
+        "journal": _text(article.find("Journal/Title")),
+        "journal_iso": _text(article.find("Journal/ISOAbbreviation")),
+        "year": int(year.group(0)) if year else None,
         "pub_date": " ".join(filter(None, (_text(date.find(k)) for k in ("Year", "Month", "Day"))))
         if date is not None else None,
-        "volume": _text(issue.find("Volume")),
-        "issue": _text(issue.find("Issue")),
+        "volume": _text(article.find("Journal/JournalIssue/Volume")),
+        "issue": _text(article.find("Journal/JournalIssue/Issue")),
         "pages": _text(article.find("Pagination/MedlinePgn")),
         "doi": ids.get("doi") or elocation.get("doi"),
         "pmc": ids.get("pmc"),
@@ -88,13 +92,23 @@ def parse_article(xml: str) -> dict:
             or any(q.get("MajorTopicYN") == "Y" for q in h.findall("QualifierName")),
             "qualifiers": "; ".join(f"{q.get('UI')} {_text(q)}{'*' if q.get('MajorTopicYN') == 'Y' else ''}"
                                     for q in h.findall("QualifierName")) or None,
-        } for h in citation.findall("MeshHeadingList/MeshHeading")],
+        } for h in headings],
         "keywords": [{"keyword": _text(k), "major": k.get("MajorTopicYN") == "Y"}
                      for k in citation.findall("KeywordList/Keyword")],
         "comments_corrections": [{
             "ref_type": c.get("RefType"), "ref_pmid": _text(c.find("PMID")), "ref_source": _text(c.find("RefSource")),
         } for c in citation.findall("CommentsCorrectionsList/CommentsCorrections")],
     }
+
+
+def read_record(pmid: str, fmt: str, body: str) -> dict:
+    """The fields of one cached record (PubMed XML or MEDLINE text); RecordError if it cannot be read."""
+    if fmt == "xml":
+        return parse_article(body)
+    found = parse_medline(body)
+    if pmid not in found:
+        raise RecordError(f"no MEDLINE record for PMID {pmid} in its text")
+    return found[pmid]
 
 
 def parse_medline(text: str) -> dict[str, dict]:
