@@ -274,6 +274,21 @@ def test_medline_records_keep_their_own_text_when_one_pmid_prefixes_another(tmp_
     assert "The shorter id." in bodies["9900001"] and "The longer id." in bodies["99000012"]
 
 
+def test_an_enrich_that_fetches_nothing_keeps_what_the_knowledge_base_holds(kb_copy, tmp_path, records):
+    with FakeEutils({**records, **_lindquister_record()}, {LINDQUISTER: "99000001"}) as fake:
+        enrich(kb_copy, tmp_path / "cache.sqlite", _settings(fake))
+    before = _pubmed_tables(kb_copy)
+    assert len(before["pubmed_articles"]) == N_PMIDS + 1 and len(before["citation_matches"]) == 13
+    empty = tmp_path / "empty.sqlite"
+    result = CliRunner().invoke(cli, ["enrich", "--db", str(kb_copy), "--cache", str(empty),
+                                      "--eutils-url", _closed_port_url()])
+    assert result.exit_code == 0, result.output
+    assert f"{N_PMIDS} PMIDs wanted: 0 already cached, 0 fetched, {N_PMIDS} not fetched" in result.stdout
+    assert (f"kept from the knowledge base: {N_PMIDS + 1} PubMed articles and 13 ECitMatch answers that {empty} "
+            f"does not hold") in result.stderr
+    assert _pubmed_tables(kb_copy) == before  # every row, audit and status as it was
+
+
 def test_records_nobody_asked_for_are_dropped_and_reported(kb_copy, tmp_path, records):
     """TEST DATA: a forged record for a cached PMID, and one for a PMID no policy cites, both sent unasked."""
     cache = tmp_path / "cache.sqlite"
@@ -427,3 +442,11 @@ def test_ecitmatch_answers_are_matched_by_their_key_not_their_order(kb_copy, tmp
     statuses = dict(_rows(kb_copy, "select reference_id, status from citation_matches"))
     assert statuses[LINDQUISTER] == "accepted" and TANAKA not in statuses
     assert sorted(set(statuses.values())) == ["accepted", "not found"] and len(statuses) == 12
+
+
+def test_articles_can_be_searched_after_enrichment(kb_copy, tmp_path, records):
+    with FakeEutils(records) as fake:
+        enrich(kb_copy, tmp_path / "cache.sqlite", _settings(fake))
+    found = _rows(kb_copy, "select rowid from pubmed_articles_fts where pubmed_articles_fts match 'SOLSTICE'")
+    assert _rows(kb_copy, f"select pmid from pubmed_articles where rowid = {found[0][0]}") == [(SOLSTICE,)]
+    assert len(found) == 1

@@ -2,7 +2,9 @@
 
 Used by `kb build` (on the new file before it is renamed into place) and by `kb enrich` (on a
 copy of the existing file, renamed over it when complete). Every cached record is loaded,
-cited or not; a record that does not parse is reported and skipped.
+cited or not; a record that does not parse is reported and skipped. Enrichment adds and updates
+but never removes: an article or ECitMatch answer the knowledge base already holds and the cache
+does not is kept, and the message says how many were.
 """
 from __future__ import annotations
 
@@ -19,6 +21,11 @@ from .pubmed import RecordError, read_record
 PUBMED_TABLES = ("pubmed_articles", "pubmed_abstract_sections", "pubmed_authors", "pubmed_publication_types",
                  "pubmed_mesh", "pubmed_keywords", "pubmed_comments_corrections", "citation_matches",
                  "citation_audit")
+# the article lists held in child tables: table -> (key in an article, column giving the order)
+CHILDREN = {"pubmed_abstract_sections": ("abstract_sections", "ordinal"), "pubmed_authors": ("authors", "position"),
+            "pubmed_publication_types": ("publication_types", None), "pubmed_mesh": ("mesh", "ordinal"),
+            "pubmed_keywords": ("keywords", "ordinal"), "pubmed_comments_corrections": ("comments_corrections", "ordinal")}
+PROVENANCE = ("fetched_at", "source")
 
 
 def citation_queries(db: sqlite_utils.Database) -> dict[str, dict]:
@@ -63,9 +70,32 @@ def load_articles(cache_path: Path) -> tuple[dict[str, dict], dict[str, dict], d
     return articles, provenance, matches, unreadable
 
 
+def held_articles(db: sqlite_utils.Database) -> tuple[dict[str, dict], dict[str, dict], dict[str, str]]:
+    """What the knowledge base already holds: articles by PMID (in parse_article's shape), their provenance,
+    and ECitMatch answers by query."""
+    if not db["pubmed_articles"].exists():
+        return {}, {}, {}
+    articles, provenance = {}, {}
+    for row in db.query("select * from pubmed_articles"):
+        provenance[row["pmid"]] = {k: row.pop(k) for k in PROVENANCE}
+        del row["n_authors"]
+        articles[row["pmid"]] = {**row, **{key: [] for key, _ in CHILDREN.values()}}
+    for table, (key, order) in CHILDREN.items():
+        for row in db.query(f"select * from [{table}] order by pmid, {order or 'rowid'}"):
+            articles[row.pop("pmid")][key].append({k: v for k, v in row.items() if k != order})
+    answers = {row["query"]: row["answer"] for row in db.query("select query, answer from citation_matches")}
+    return articles, provenance, answers
+
+
 def apply_cache(db: sqlite_utils.Database, cache_path: Path) -> list[str]:
     """Write the PubMed tables, matches, audit and each work's enrichment status; return messages."""
     articles, provenance, answers, messages = load_articles(cache_path)
+    held, held_provenance, held_answers = held_articles(db)
+    kept, kept_answers = set(held) - set(articles), set(held_answers) - set(answers)
+    if kept or kept_answers:
+        messages.append(f"kept from the knowledge base: {len(kept)} PubMed articles and {len(kept_answers)} "
+                        f"ECitMatch answers that {cache_path} does not hold")
+    articles, provenance, answers = {**held, **articles}, {**held_provenance, **provenance}, {**held_answers, **answers}
     rows: dict[str, list[dict]] = {name: [] for name in PUBMED_TABLES}
     for pmid, a in sorted(articles.items()):
         rows["pubmed_articles"].append({
@@ -73,14 +103,9 @@ def apply_cache(db: sqlite_utils.Database, cache_path: Path) -> list[str]:
             "journal_iso": a["journal_iso"], "pub_date": a["pub_date"], "year": a["year"], "volume": a["volume"],
             "issue": a["issue"], "pages": a["pages"], "doi": a["doi"], "pmc": a["pmc"], "language": a["language"],
             "n_authors": len(a["authors"]), **provenance[pmid]})
-        rows["pubmed_abstract_sections"] += [{"pmid": pmid, "ordinal": i, **s}
-                                             for i, s in enumerate(a["abstract_sections"], start=1)]
-        rows["pubmed_authors"] += [{"pmid": pmid, "position": i, **au} for i, au in enumerate(a["authors"], start=1)]
-        rows["pubmed_publication_types"] += [{"pmid": pmid, **p} for p in a["publication_types"]]
-        rows["pubmed_mesh"] += [{"pmid": pmid, "ordinal": i, **m} for i, m in enumerate(a["mesh"], start=1)]
-        rows["pubmed_keywords"] += [{"pmid": pmid, "ordinal": i, **k} for i, k in enumerate(a["keywords"], start=1)]
-        rows["pubmed_comments_corrections"] += [{"pmid": pmid, "ordinal": i, **c}
-                                                for i, c in enumerate(a["comments_corrections"], start=1)]
+        for table, (key, order) in CHILDREN.items():
+            rows[table] += [{"pmid": pmid, **({order: i} if order else {}), **item}
+                            for i, item in enumerate(a[key], start=1)]
     refs = list(db.query("select * from policy_references order by id"))
     accepted = _matches(db, {r["id"]: r for r in refs}, answers, articles, rows["citation_matches"])
     for ref in refs:
@@ -93,6 +118,8 @@ def apply_cache(db: sqlite_utils.Database, cache_path: Path) -> list[str]:
     for name in PUBMED_TABLES:
         db[name].delete_where()
         db[name].insert_all(rows[name], batch_size=500)
+    if db["pubmed_articles"].detect_fts():  # its index has no triggers: rebuilt, or search finds nothing
+        db["pubmed_articles"].rebuild_fts()
     _set_status(db, refs, articles, accepted)
     return messages
 
