@@ -126,9 +126,10 @@ class HTTPSHandler(urllib.request.HTTPSHandler):
     def __init__(self, deadline: Deadline):
         super().__init__()
         self.deadline = deadline
-        self.context = ssl.create_default_context()
+        self.context: ssl.SSLContext | None = None  # made on first use: loading the CA certificates takes time
 
     def _connection(self, host, **kwargs):
+        self.context = self.context or ssl.create_default_context()
         connection = _WatchedHTTPSConnection(host, context=self.context, **kwargs)
         connection.deadline = self.deadline
         return connection
