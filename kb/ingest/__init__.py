@@ -2,12 +2,12 @@
 
     policy = parse_document(Path("data/policies/x.txt"), "policies/x.txt", bodies)
 
-Raises DocumentError when the file cannot be read as a policy at all; every lesser problem is
-in `policy.problems`, with the file and line.
+Raises DocumentError when the file cannot be read as a policy at all (not UTF-8, a NUL byte, over
+MAX_DOCUMENT_BYTES, no headings, cut short: see ending.py); every lesser problem is in
+`policy.problems`, with the file and line.
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from .blocks import split_blocks
@@ -15,6 +15,7 @@ from .citations import check_citations, extract_citations
 from .codes import extract_codes
 from .context import Context
 from .document import Document, DocumentError
+from .ending import check_ending
 from .evidence import link_evidence
 from .front import extract_front
 from .guidelines import Body, from_references, from_text, load_bodies
@@ -28,28 +29,11 @@ from .tables import extract_history, extract_trials
 
 __all__ = ["parse_document", "DocumentError", "Policy", "Problem", "load_bodies", "Body"]
 
-_OPEN_TAG = re.compile(r"<(ul|ol|li|p|sup|sub|b|i|a|table|tr|td)\b[^>]*>", re.I)
-_CLOSE_TAG = re.compile(r"</(ul|ol|li|p|sup|sub|b|i|a|table|tr|td)>", re.I)
-
-
-def _check_truncation(ctx: Context) -> None:
-    """A document cut short ends inside an HTML element or in the middle of a sentence."""
-    last = ctx.blocks[-1]
-    opened = len(_OPEN_TAG.findall(last.raw)) - len(_CLOSE_TAG.findall(last.raw))
-    if opened > 0:
-        raise DocumentError(ctx.doc.source, last.line, f"truncated: the last line ends inside an unclosed HTML "
-                            f"element: {last.raw.strip()[-60:]!r}")
-    text = last.raw.rstrip()
-    if last.kind in ("para", "item") and re.search(r"[a-z,\-–(]$", text):
-        raise DocumentError(ctx.doc.source, last.line, f"truncated: the document ends mid-sentence: {text[-60:]!r}")
-
-
 def parse_document(path: Path, source: str, bodies: list[Body]) -> Policy:
     doc = Document.load(path, source)
     blocks = split_blocks(doc.lines)
     sections, section_of = build_sections(blocks, len(doc.lines))
     ctx = Context(doc, blocks, sections, section_of)
-    _check_truncation(ctx)
     policy = Policy(source, document=doc)
     policy.sections = [
         SectionRecord(s.number, s.heading or "(front matter)", s.path, s.level, s.kind,
@@ -68,9 +52,7 @@ def parse_document(path: Path, source: str, bodies: list[Body]) -> Policy:
     policy.recommendations = extract_recommendations(ctx, policy.guidelines)
     policy.history = extract_history(ctx)
     policy.devices = extract_devices(ctx)
-    if not policy.statements and not policy.references and len(sections) == 1:
-        raise DocumentError(source, 1, "not a policy document: no headings, coverage statements or reference "
-                            "list found")
+    check_ending(ctx, policy.references, policy.citations)
     if not policy.references:
         ctx.report("warning", "no-reference-list", 1, "no reference list found (looked for a heading such as "
                    "References, Sources of Information or Bibliography)")

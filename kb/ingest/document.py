@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+MAX_DOCUMENT_BYTES = 5_000_000  # 5 MB: a policy is tens of kB; parsing takes about 3 s per MB
+
+
 class DocumentError(Exception):
     """A document that cannot be read as a policy at all, with the file and line to look at."""
 
@@ -49,7 +52,12 @@ class Document:
     @classmethod
     def load(cls, path: Path, source: str | None = None) -> "Document":
         source = source or str(path)
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            data = file.read(MAX_DOCUMENT_BYTES + 1)  # never more: a huge file is refused unread
+        if len(data) > MAX_DOCUMENT_BYTES:
+            size = max(path.stat().st_size, len(data))
+            raise DocumentError(source, 1, f"too large: {size / 1e6:.1f} MB ({size:,} bytes); the limit is "
+                                f"{MAX_DOCUMENT_BYTES / 1e6:g} MB")
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -59,6 +67,11 @@ class Document:
         text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
         if not text.strip():
             raise DocumentError(source, 1, f"empty document ({len(data)} bytes, no text)")
+        nul = text.find("\0")
+        if nul >= 0:
+            line_start = text.rfind("\n", 0, nul) + 1
+            raise DocumentError(source, text.count("\n", 0, nul) + 1, f"NUL byte at column {nul - line_start + 1}: "
+                                f"a text document has none (the file is binary, UTF-16 or damaged)")
         return cls(source, text, hashlib.sha256(data).hexdigest())
 
     def line(self, number: int) -> str:

@@ -24,6 +24,12 @@ SECTION_KINDS: list[tuple[str, re.Pattern]] = [
     ]
 ]
 
+# What a policy closes with: its references or history, which codes and notices that apply to every
+# policy of the issuer may follow. A document that ends anywhere else was cut short (see ending.py).
+CLOSING_KINDS = ("references", "history")
+END_MATTER_KINDS = CLOSING_KINDS + ("codes",)
+NOTICES = re.compile(r"\bdisclaimer\b|\bterms of use\b|\binstructions for use\b|\bpertaining to all\b", re.I)
+
 # Coverage positions as worded -> normalised. Longest, most specific phrases first.
 STATUSES: list[tuple[re.Pattern, str]] = [
     (re.compile(p, re.I), status)
