@@ -49,7 +49,7 @@ def test_every_cut_is_refused_on_its_last_line_unless_it_kept_whole_lines(path, 
         at = len(text) * i // CUTS
         cut = text[:at]
         refusal = _refusal(tmp_path, cut, bodies)
-        if refusal is None and (text[at] == "\n" or text[at - 1] == "\n"):
+        if refusal is None and (text[at] == "\n" or not cut.split("\n")[-1].strip()):
             whole_lines.append(_last_line(cut))  # cut between lines: loads only when it ends in end matter
         elif refusal is None or refusal[0] != _last_line(cut) or not refusal[1].startswith(("truncated: ",
                                                                                             "not a policy document")):
@@ -126,6 +126,7 @@ def test_a_document_without_headings_is_refused_on_its_last_line(tmp_path, bodie
 def test_a_whole_last_line_with_its_line_break_is_not_taken_for_a_cut(tmp_path, bodies):
     entry = "\n4. Roe R. Renal ablation. *Test J.* 2020;3:1-9. PMID:"
     assert _refusal(tmp_path, BASE[:REFERENCES_END] + entry + "\n", bodies) is None  # an empty PMID, as written
+    assert _refusal(tmp_path, BASE[:REFERENCES_END] + entry + "\n  ", bodies) is None  # spaces on the line after
     assert _refusal(tmp_path, BASE[:REFERENCES_END] + entry, bodies) == (
         23, "truncated: reference 4 ends mid-entry: 'Roe R. Renal ablation. Test J. 2020;3:1-9. PMID:'")
 

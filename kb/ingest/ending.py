@@ -60,7 +60,7 @@ def check_ending(ctx: Context, references: list[Reference], citations: list[Cita
     if len(ctx.sections) == 1:
         raise DocumentError(ctx.doc.source, last.line, "not a policy document, or cut short: it has no headings, so "
                             "none of the references or history a policy closes with")
-    whole = ctx.doc.text.endswith("\n")  # the last line kept its line break: it was not cut inside
+    whole = ctx.doc.text.rstrip(" \t").endswith("\n")  # the last line kept its line break: not cut inside
     entry = references[-1] if references and references[-1].span.line_end >= last.line else None
     problem = _left_open(last, lead_in=entry is None) or _outside_end_matter(ctx, last)
     if not problem and last.kind == "row":
