@@ -145,3 +145,23 @@ def test_a_document_over_the_size_limit_is_refused_unread(tmp_path, bodies):
         parse_document(path, "policies/huge.txt", bodies)
     size = path.stat().st_size
     assert str(refused.value) == f"policies/huge.txt:1: too large: 5.0 MB ({size:,} bytes); the limit is 5 MB"
+
+
+def test_the_build_never_reads_a_document_over_the_limit(scratch_data, tmp_path, monkeypatch):
+    """The checksum check would otherwise read a file of any size into memory before the parser refuses it."""
+    from pathlib import Path
+
+    from kb.store.build import build
+    huge = scratch_data / "policies" / "huge.txt"
+    huge.write_bytes(b"x" * (MAX_DOCUMENT_BYTES + 1))
+    read_bytes = Path.read_bytes
+
+    def guarded(path):
+        assert path.name != "huge.txt", "the build read the whole oversized file"
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", guarded)
+    report = build(tmp_path / "kb.db", scratch_data)
+    assert "huge" in report.failed
+    assert [p.message for p in report.problems if p.source.endswith("huge.txt") and p.severity == "error"] == [
+        f"too large: 5.0 MB ({MAX_DOCUMENT_BYTES + 1:,} bytes); the limit is 5 MB"]

@@ -16,6 +16,7 @@ from ..curation import load_curation, load_manifest
 from ..enrich.apply import apply_cache
 from ..graph import build_graph, edge_views, graph_rows
 from ..ingest import DocumentError, Problem, load_bodies, parse_document
+from ..ingest.document import MAX_DOCUMENT_BYTES
 from ..resolve import resolve
 from .atomic import atomic_database
 from .manifest import check_entry, unlisted_documents
@@ -78,8 +79,9 @@ def build(db_path: Path, data_dir: Path, strict: bool = False, cache_path: Path 
                                  "listed in data/policies.yml but the file does not exist")])
             report.failed.append(entry.id)
             continue
-        data = path.read_bytes()
-        report.note(check_entry(entry, data, hashlib.sha256(data).hexdigest(), source))
+        if path.stat().st_size <= MAX_DOCUMENT_BYTES:  # a larger file is refused unread by parse_document
+            data = path.read_bytes()
+            report.note(check_entry(entry, data, hashlib.sha256(data).hexdigest(), source))
         try:
             policy = parse_document(path, source, bodies)
         except DocumentError as exc:
