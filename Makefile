@@ -20,12 +20,8 @@ $(BIN)/.installed: pyproject.toml
 build: $(BIN)/.installed
 	$(BIN)/kb build --db $(DB)
 
-# One server process per core (kb/web/asgi.py builds the same Datasette as `datasette serve`).
-WORKERS ?= $(shell $(PYTHON) -c 'import os; print(os.cpu_count() or 1)')
-
 serve: build
-	KB_DB=$(DB) KB_METADATA=metadata.yml $(BIN)/uvicorn --factory kb.web.asgi:create_app \
-	  --workers $(WORKERS) --host $(HOST) --port $(PORT)
+	$(BIN)/kb serve --db $(DB) --metadata metadata.yml --host $(HOST) --port $(PORT)
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest

@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.load_bench [--clients 50] [--seconds 60]
 
 Builds the knowledge base from data/ into a temporary folder, serves it as `make serve` does
-(uvicorn workers over kb.web.asgi, our metadata.yml and plugin), measures the home page alone, then runs CLIENTS closed-loop clients
+(`kb serve`: uvicorn workers, our metadata.yml and plugin), measures the home page alone, then runs CLIENTS closed-loop clients
 (no think time) for SECONDS over a mix of the pages reviewers use. Prints p50/p95 per page and
 overall, and the error count. All traffic goes to 127.0.0.1 and stops by itself.
 """
@@ -109,11 +109,10 @@ def main() -> None:
         metadata["plugins"]["kb"]["queries_dir"] = str(root / "queries")
         (Path(folder) / "metadata.yml").write_text(yaml.safe_dump(metadata))
         port = _free_port()
-        environment = {**os.environ, "KB_DB": str(db), "KB_METADATA": str(Path(folder) / "metadata.yml")}
-        server = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "kb.web.asgi:create_app",
-                                   "--workers", str(args.workers), "--host", "127.0.0.1", "--port", str(port),
-                                   "--no-access-log"], env=environment,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen([sys.executable, "-m", "kb", "serve", "--db", str(db), "--metadata",
+                                   str(Path(folder) / "metadata.yml"), "--port", str(port),
+                                   "--workers", str(args.workers)], stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
         try:
             base = f"http://127.0.0.1:{port}"
             for _ in range(300):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -288,3 +289,19 @@ def sparql_command(query, db_path, fmt, params, timeout, limit):
     click.echo(output)
     if truncated:
         click.echo(f"(stopped at the row limit of {limit})", err=True)
+
+
+@cli.command(name="serve")
+@db_option
+@click.option("--metadata", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=Path("metadata.yml"),
+              show_default=True, help="Datasette metadata (descriptions, plugin settings).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8001, show_default=True)
+@click.option("--workers", type=int, default=os.cpu_count() or 1, show_default="one per core",
+              help="Server processes.")
+def serve_command(db_path, metadata, host, port, workers):
+    """Serve the knowledge base in Datasette, with the reviewer pages and the SPARQL endpoint."""
+    if not db_path.is_file():
+        raise click.ClickException(f"{db_path}: no knowledge base here; run `kb build` first")
+    from .web.asgi import serve  # the web stack is imported only to serve
+    serve(db_path, metadata, host, port, workers)

@@ -59,3 +59,38 @@ def test_the_served_app_is_our_datasette(kb_path, monkeypatch):
     home, settings = asyncio.run(fetch())
     assert home.status_code == 200 and 'href="/-/reviewer"' in home.text
     assert settings.json()["suggest_facets"] is False and settings.json()["num_sql_threads"] == 0
+
+
+def test_kb_serve_serves_with_workers_and_refuses_a_missing_database(kb_path, tmp_path):
+    """`make serve` is `kb build` then `kb serve`: two worker processes on 127.0.0.1."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from click.testing import CliRunner
+
+    from kb.cli import cli
+    missing = CliRunner().invoke(cli, ["serve", "--db", str(tmp_path / "none.db")])
+    assert missing.exit_code == 1 and "none.db: no knowledge base here; run `kb build` first" in missing.output
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "kb", "serve", "--db", str(kb_path), "--metadata",
+                               str(ROOT / "metadata.yml"), "--port", str(port), "--workers", "2"],
+                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(300):
+            try:
+                home = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read().decode()
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert 'href="/-/reviewer"' in home
+        sparql = urllib.request.urlopen(f"http://127.0.0.1:{port}/-/sparql?query=ASK%7B%3Fs%20%3Fp%20%3Fo%7D",
+                                        timeout=30).read()
+        assert b'"boolean": true' in sparql
+    finally:
+        server.terminate()
+        server.wait(timeout=20)

@@ -33,7 +33,7 @@ from ..rdf.sparql import RESULT_TYPES, Limits, QueryRefused, formats, load_store
 class Settings:
     limits: Limits
     max_concurrent: int = 4
-    queue_seconds: float = 2.0
+    queue_seconds: float = 5.0
 
 
 @dataclass
