@@ -1,8 +1,7 @@
 """References deduplicated into works across policies, and the anomalies between their citations."""
 from __future__ import annotations
 
-from kb.resolve.anomalies import expand_pages
-from kb.resolve.works import fold
+from kb.text import expand_pages, fold
 
 
 def _citing(kb, work_id):

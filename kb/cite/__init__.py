@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from ..resolve.works import fold
+from ..text import fold
 from ..store.read import rows
 from .csl import csl_item
 from .formats import FORMATS, STYLES, render

@@ -9,9 +9,8 @@ import re
 import sqlite3
 
 from ..store.read import rows
+from ..text import MONTHS
 
-_MONTHS = {m: i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
 
 
 def _given(initials: str | None) -> str | None:
@@ -64,7 +63,7 @@ def csl_item(conn: sqlite3.Connection, work_id: str) -> dict:
         item.update({"title": ref["title"], "container-title": ref["journal"], "volume": ref["volume"],
                      "issue": ref["issue"], "page": ref["pages"], "DOI": ref["doi"], "PMID": ref["pmid"],
                      "URL": ref["url"]})
-        year, month = ref["year"], _MONTHS.get((ref["month"] or "")[:3].lower())
+        year, month = ref["year"], MONTHS.get((ref["month"] or "")[:3].lower())
         item["_source"] = f"citation in {ref['policy_id']} #{ref['number']} (line {ref['line_start']})"
     if year:
         item["issued"] = {"date-parts": [[year, month] if month else [year]]}

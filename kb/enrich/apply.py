@@ -13,7 +13,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from ..resolve.works import fold
+from ..text import fold
 from .audit import audit_reference
 from .cache import PubmedCache
 from .pubmed import RecordError, read_record

@@ -5,8 +5,7 @@ import re
 
 from rapidfuzz import fuzz
 
-from ..resolve.anomalies import expand_pages
-from ..resolve.works import fold
+from ..text import expand_pages, fold
 
 TITLE_SAME = 90  # title similarity below this is reported
 ELSEWHERE = 50  # below this, with another first author, the PMID points to a different paper

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import re
 
-_MONTHS = {m: i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+from ..text import MONTHS
+
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 DATE = re.compile(
     r"(?P<named>\b(?P<mon>" + _MONTH + r")\s+(?:(?P<day>\d{1,2}),?\s+)?(?P<year>(?:19|20)\d{2})\b)"
@@ -20,7 +20,7 @@ def _iso(year: int, month: int, day: int | None = None) -> str | None:
 
 def _from_match(m: re.Match) -> str | None:
     if m.group("named"):
-        month = _MONTHS[m.group("mon")[:3].lower()]
+        month = MONTHS[m.group("mon")[:3].lower()]
         day = int(m.group("day")) if m.group("day") else None
         return _iso(int(m.group("year")), month, day)
     n1, n2, n3 = m.group("n1"), m.group("n2"), m.group("n3")

@@ -5,6 +5,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..text import line_offsets
+
 
 MAX_DOCUMENT_BYTES = 5_000_000  # 5 MB: a policy is tens of kB; parsing takes about 3 s per MB
 
@@ -43,11 +45,7 @@ class Document:
         self.text = text
         self.sha256 = sha256
         self.lines = text.split("\n")
-        self._offsets = []
-        offset = 0
-        for line in self.lines:
-            self._offsets.append(offset)
-            offset += len(line) + 1
+        self._offsets = line_offsets(self.lines)
 
     @classmethod
     def load(cls, path: Path, source: str | None = None) -> "Document":

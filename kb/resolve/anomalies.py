@@ -10,7 +10,8 @@ from collections import defaultdict
 
 from rapidfuzz import fuzz
 
-from .works import AUTHOR_MATCH, fold
+from ..text import expand_pages, fold
+from .works import AUTHOR_MATCH
 
 TITLE_SAME = 95  # below this similarity two titles of one work are reported as differing
 _NAMED_IN_TEXT = re.compile(
@@ -27,20 +28,6 @@ def _author_year(sentence: str) -> tuple[str, int] | None:
             continue  # "American Urological Association (2021)": an organisation, not an author
         found = (match.group("name"), int(match.group("year")))
     return found
-
-
-def expand_pages(pages: str | None) -> str | None:
-    """"1200-09" -> "1200-1209", so abbreviated and full page ranges compare equal."""
-    if not pages:
-        return None
-    match = re.fullmatch(r"(?P<a>[A-Za-z]*\d+)\s*[-–]\s*(?P<b>\d+)(?P<rest>.*)", pages.strip())
-    if not match:
-        return pages.strip()
-    first, last = match.group("a"), match.group("b")
-    digits = re.sub(r"\D", "", first)
-    if len(last) < len(digits):
-        last = digits[: len(digits) - len(last)] + last
-    return f"{first}-{last}{match.group('rest')}"
 
 
 def _comparable(pages: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .works import slug
+from ..text import slug
 
 
 def resolve_guidelines(tables: dict[str, list[dict]]) -> list[dict]:

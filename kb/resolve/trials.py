@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ..curation import Trial
 from ..ingest import Problem
+from ..text import line_offsets
 
 TRIAL_FIELDS = ("name", "full_name", "design", "phase", "population", "intervention", "comparator", "patients",
                 "lesions", "planned_enrollment", "registry_id")
@@ -35,13 +36,7 @@ def trial_rows(trials: list[Trial], policies: list[dict], work_ids: set[str],
     """
     text_of = {p["id"]: p["text"] for p in policies}
     file_of = {p["id"]: p["file"] for p in policies}
-    offsets = {}
-    for pid, text in text_of.items():
-        starts, at = [], 0
-        for line in text.split("\n"):
-            starts.append(at)
-            at += len(line) + 1
-        offsets[pid] = starts
+    offsets = {pid: line_offsets(text.split("\n")) for pid, text in text_of.items()}
     tables = {"trials": [], "trial_publications": [], "trial_sources": [], "trial_results": []}
     problems = []
 

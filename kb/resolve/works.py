@@ -8,27 +8,14 @@ how it was matched and the score.
 """
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from ..text import fold, slug
+
 TITLE_MATCH = 90  # token-set similarity of normalised titles, 0-100
 AUTHOR_MATCH = 80  # similarity of normalised first-author surnames
-
-
-def fold(text: str | None) -> str:
-    """Lower case, no diacritics, letters and digits only: "Klätte" and "Klatte" fold alike."""
-    if not text:
-        return ""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return re.sub(r"[^a-z0-9]+", " ", plain.lower()).strip()
-
-
-def slug(*parts) -> str:
-    return "-".join(w for part in parts for w in fold(str(part or "")).split())[:60].strip("-")
 
 
 @dataclass

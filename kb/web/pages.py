@@ -14,6 +14,7 @@ from ..cite import places
 from ..cite.csl import csl_item
 from ..cite.formats import STYLES, formatted
 from ..store.read import rows
+from ..text import line_offsets
 
 CYTOSCAPE = "vendor/cytoscape-3.34.4.min.js"
 
@@ -74,10 +75,7 @@ def policy(conn, policy_id: str) -> dict | None:
     ref_line = {r["number"]: r["line_start"] for r in references if r["number"]}
     lines = []
     text_lines = p["text"].split("\n")
-    offsets, at = [], 0
-    for line in text_lines:
-        offsets.append(at)
-        at += len(line) + 1
+    offsets = line_offsets(text_lines)
     for n, raw in enumerate(text_lines, start=1):
         lines.append({"n": n, "html": _line_html(raw, offsets[n - 1], by_line.get(n, []), ref_line),
                       "facts": facts.get(n, [])})
