@@ -19,7 +19,7 @@ from pathlib import Path
 import sqlite_utils
 
 from kb.enrich import Settings, enrich
-from kb.store.build import build
+from kb.pipeline import build
 from tests.fake_eutils import FakeEutils, records_from_policies
 
 

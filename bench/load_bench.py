@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 import yaml
 
-from kb.store.build import build
+from kb.pipeline import build
 
 MIX = [
     "/", "/-/reviewer", "/-/policy/premera-7.01.92", "/-/indication/renal-cell-carcinoma", "/-/work/pmid:32151777",

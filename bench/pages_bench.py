@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 from datasette.app import Datasette
 
-from kb.store.build import build
+from kb.pipeline import build
 
 PAGES = {
     "reviewer index": "/-/reviewer",

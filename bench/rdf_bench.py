@@ -21,7 +21,7 @@ from rdflib import Graph
 
 from kb.queries import load_queries
 from kb.rdf.mapping import PREFIXES, build_rdf
-from kb.store.build import build
+from kb.pipeline import build
 
 QUERIES = ["cites_pmid", "works_ranked_by_issuers", "indication_coverage_matrix"]
 

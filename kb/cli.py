@@ -21,7 +21,7 @@ from .rdf.mapping import build_rdf
 from .rdf.guard import check
 from .rdf.sparql import Limits, QueryRefused, formats, load_store, run
 from .store.atomic import TargetError
-from .store.build import BuildError, build
+from .pipeline import BuildError, build
 
 DEFAULT_DB = Path("build/kb.db")
 DEFAULT_DATA = Path("data")

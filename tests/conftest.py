@@ -14,7 +14,7 @@ import sqlite_utils
 import yaml
 
 from kb.ingest import load_bodies, parse_document
-from kb.store.build import build
+from kb.pipeline import build
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"

@@ -10,9 +10,9 @@ import os
 import pytest
 from click.testing import CliRunner
 
+from kb import pipeline
 from kb.cli import cli
-from kb.store import build as build_module
-from kb.store.build import BuildError, build
+from kb.pipeline import BuildError, build
 
 SEEDS = ["bcbsks-liver-tumors", "bcbsma-260", "medmutual-200802", "premera-7.01.92",
          "unnamed-solid-tumors-outside-liver"]
@@ -129,7 +129,7 @@ def test_a_build_that_fails_while_writing_leaves_the_previous_file(scratch_data,
         database["policies"].insert({"id": "half-written"})
         raise OSError("disk full")
 
-    monkeypatch.setattr(build_module, "_write", broken_write)
+    monkeypatch.setattr(pipeline, "_write", broken_write)
     with pytest.raises(OSError, match="disk full"):
         build(db, scratch_data)
     assert db.read_bytes() == before

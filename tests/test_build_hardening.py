@@ -20,9 +20,9 @@ import yaml
 from click.testing import CliRunner
 from datasette.app import Datasette
 
+from kb import pipeline
 from kb.cli import cli
-from kb.store import build as build_module
-from kb.store.build import build
+from kb.pipeline import build
 
 from .conftest import DATA, ROOT
 
@@ -120,7 +120,7 @@ def test_messages_are_printed_as_they_are_found_even_when_the_build_crashes(scra
     def crash(database, tables):
         raise KeyError("type")
 
-    monkeypatch.setattr(build_module, "_write", crash)
+    monkeypatch.setattr(pipeline, "_write", crash)
     seen = []
     with pytest.raises(KeyError):
         build(tmp_path / "kb.db", scratch_data, on_problem=seen.append)

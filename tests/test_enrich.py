@@ -19,7 +19,7 @@ from kb.enrich.apply import PUBMED_TABLES
 from kb.enrich.cache import CacheError, PubmedCache
 from kb.enrich.client import EutilsClient
 from kb.enrich.pubmed import RecordError, parse_article
-from kb.store.build import build
+from kb.pipeline import build
 
 from .conftest import DATA
 from .fake_eutils import LABEL, Fault, FakeEutils, article_xml, records_from_policies

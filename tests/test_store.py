@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from kb.store.build import build
+from kb.pipeline import build
 
 from .conftest import DATA
 

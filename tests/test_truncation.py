@@ -151,7 +151,7 @@ def test_the_build_never_reads_a_document_over_the_limit(scratch_data, tmp_path,
     """The checksum check would otherwise read a file of any size into memory before the parser refuses it."""
     from pathlib import Path
 
-    from kb.store.build import build
+    from kb.pipeline import build
     huge = scratch_data / "policies" / "huge.txt"
     huge.write_bytes(b"x" * (MAX_DOCUMENT_BYTES + 1))
     read_bytes = Path.read_bytes

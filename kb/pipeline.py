@@ -1,7 +1,12 @@
-"""Build the knowledge base from data/: parse every listed policy, write one SQLite file.
+"""The build, top to bottom: data/ in, one SQLite knowledge base out.
 
-The database is written to a temporary file beside the target and renamed over it only when
-complete, so a failed or interrupted build leaves the previous knowledge base as it was.
+The stages run in order and hand values down: reviewed data and manifest (curation) -> each
+document parsed into records (ingest) and flattened into rows (store.rows) -> resolved across
+policies into works, anomalies, indications, guidelines and trials (resolve) -> written
+(store.write) -> PubMed records applied from the cache (enrich) -> the evidence graph built from
+the store and written as its nodes and edges (graph). The database is written to a temporary
+file beside the target and renamed over it only when complete, so a failed or interrupted build
+leaves the previous knowledge base as it was.
 """
 from __future__ import annotations
 
@@ -12,16 +17,17 @@ from pathlib import Path
 
 import sqlite_utils
 
-from ..curation import load_curation, load_manifest
-from ..enrich.apply import apply_cache
-from ..graph import build_graph, edge_views, graph_rows
-from ..ingest import DocumentError, Problem, load_bodies, parse_document
-from ..ingest.document import MAX_DOCUMENT_BYTES
-from ..resolve import resolve
-from .atomic import atomic_database
-from .manifest import check_entry, unlisted_documents
-from .rows import policy_rows, problem_rows
-from .schema import TABLES, VIEWS
+from .curation import load_curation, load_manifest
+from .enrich.apply import apply_cache
+from .graph import build_graph, edge_views, graph_rows
+from .ingest import DocumentError, Problem, load_bodies, parse_document
+from .ingest.document import MAX_DOCUMENT_BYTES
+from .resolve import resolve
+from .store.atomic import atomic_database
+from .store.manifest import check_entry, unlisted_documents
+from .store.rows import policy_rows, problem_rows
+from .store.schema import TABLES
+from .store.write import write_tables
 
 
 class BuildError(Exception):
@@ -122,20 +128,7 @@ def _write_atomically(db_path: Path, tables: dict[str, list[dict]], cache_path: 
 
 
 def _write(db: sqlite_utils.Database, tables: dict[str, list[dict]]) -> None:
-    for name, table in TABLES.items():
-        columns = table.column_types
-        db[name].create(columns, pk=table.pk, foreign_keys=table.references)
-        rows = tables[name]
-        for row in rows:
-            if set(row) != set(columns):
-                raise ValueError(f"{name}: row columns {sorted(set(row) ^ set(columns))} disagree with the schema")
-        db[name].insert_all(rows, batch_size=500)
-        for column in table.indexes + [fk for fk, *_ in table.foreign_keys]:
-            db[name].create_index([column], if_not_exists=True)
-        if table.fts:
-            db[name].enable_fts(table.fts, create_triggers=False)
-    for name, sql in VIEWS.items():
-        db.create_view(name, sql)
+    write_tables(db, tables)
     nodes, edges = graph_rows(build_graph(db))
     db["nodes"].insert_all(nodes, batch_size=1000)
     db["edges"].insert_all(edges, batch_size=1000)
