@@ -13,7 +13,7 @@ from tabulate import tabulate
 
 from .cite import FORMATS, STYLES, Lookup, lookup
 from .curation import CurationError
-from .enrich import Settings, enrich
+from .enrich import Settings
 from .enrich.cache import DEFAULT_CACHE, CacheError
 from .enrich.pubmed import RecordError
 from .queries import DEFAULT_QUERIES, load_queries, parameters
@@ -21,7 +21,7 @@ from .rdf.mapping import build_rdf
 from .rdf.guard import check
 from .rdf.sparql import Limits, QueryRefused, formats, load_store, run
 from .store.atomic import TargetError
-from .pipeline import BuildError, build
+from .pipeline import BuildError, build, enrich
 
 DEFAULT_DB = Path("build/kb.db")
 DEFAULT_DATA = Path("data")

@@ -18,6 +18,8 @@ from pathlib import Path
 import sqlite_utils
 
 from .curation import load_curation, load_manifest
+from .enrich import EnrichReport, Settings
+from .enrich import enrich as enrich_stage
 from .enrich.apply import apply_cache
 from .graph import build_graph, edge_views, graph_rows
 from .ingest import DocumentError, Problem, load_bodies, parse_document
@@ -125,14 +127,26 @@ def _write_atomically(db_path: Path, tables: dict[str, list[dict]], cache_path: 
         _write(db, tables)
         report.note([Problem("warning", "cached-record-unreadable", str(cache_path), 1, message)
                      for message in apply_cache(db, cache_path)])
+        write_graph(db)
+        db.execute("ANALYZE")
 
 
 def _write(db: sqlite_utils.Database, tables: dict[str, list[dict]]) -> None:
     write_tables(db, tables)
+    for name, sql in edge_views().items():
+        db.create_view(name, sql)
+
+
+def write_graph(db: sqlite_utils.Database) -> None:
+    """(Re)write the graph's nodes and edges from the store: last in a build, and again after enrichment."""
+    db.execute("delete from edges")
+    db.execute("delete from nodes")
     nodes, edges = graph_rows(build_graph(db))
     db["nodes"].insert_all(nodes, batch_size=1000)
     db["edges"].insert_all(edges, batch_size=1000)
     db["nodes"].rebuild_fts()
-    for name, sql in edge_views().items():
-        db.create_view(name, sql)
-    db.execute("ANALYZE")
+
+
+def enrich(db_path: Path, cache_path: Path, settings: Settings, **options) -> EnrichReport:
+    """PubMed enrichment (kb.enrich.enrich), with the graph rewritten from the enriched store."""
+    return enrich_stage(db_path, cache_path, settings, then=write_graph, **options)

@@ -450,3 +450,14 @@ def test_articles_can_be_searched_after_enrichment(kb_copy, tmp_path, records):
     found = _rows(kb_copy, "select rowid from pubmed_articles_fts where pubmed_articles_fts match 'SOLSTICE'")
     assert _rows(kb_copy, f"select pmid from pubmed_articles where rowid = {found[0][0]}") == [(SOLSTICE,)]
     assert len(found) == 1
+
+
+def test_enrichment_rewrites_the_graph_from_the_enriched_store(kb_copy, tmp_path, records):
+    """kb enrich goes through the pipeline: the work nodes (and so the RDF) carry the new enrichment status."""
+    from kb import pipeline
+    with FakeEutils(records) as fake:
+        pipeline.enrich(kb_copy, tmp_path / "cache.sqlite", _settings(fake))
+    status = dict(_rows(kb_copy, "select id, enrichment from works"))
+    nodes = {row_id: json.loads(attributes)["props"].get("enrichment") for row_id, attributes in
+             _rows(kb_copy, "select row_id, attributes from nodes where type = 'work'")}
+    assert nodes == status and list(status.values()).count("enriched") == N_PMIDS

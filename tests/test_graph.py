@@ -24,11 +24,40 @@ def test_persisted_graph_is_the_built_graph(kb, graph):
 
 def test_node_and_edge_counts(kb):
     nodes = dict(kb.execute("select type, count(*) from nodes group by type").fetchall())
-    assert nodes == {"code": 17, "criterion": 34, "external_policy": 18, "guideline": 29, "indication": 19,
+    assert nodes == {"code": 17, "criterion": 34, "document": 5, "external_policy": 18, "guideline": 29,
+                     "indication": 19,
                      "issuer": 3, "policy": 5, "recommendation": 12, "reference": 257, "result": 38,
                      "section": 148, "statement": 23, "trial": 13, "work": 171}
     edges = dict(kb.execute("select type, count(*) from edges group by type").fetchall())
     assert (edges["cites"], edges["is_work"], edges["reports_trial"], edges["about"]) == (138, 257, 9, 35)
+    assert edges["cites_work"] == edges["lists"] == 257
+
+
+def test_every_fact_and_edge_of_the_model_reaches_rdf(graph, kb_path):
+    """The RDF graph is a sink of this model: each node fact and edge type has its predicate, and lands."""
+    import sqlite3
+
+    from rdflib import URIRef
+
+    from kb.rdf.mapping import CITO, PREDICATES, PROPERTIES, build_rdf, node_iri
+    facts = {(d["type"], fact) for _, d in graph.nodes(data=True) for fact in d["props"]}
+    assert facts <= set(PROPERTIES) and {d["type"] for _, _, d in graph.edges(data=True)} <= set(PREDICATES)
+    rdf = build_rdf(sqlite3.connect(kb_path))
+    evidence = {(node_iri(graph.nodes[s]), node_iri(graph.nodes[w])) for s, w, d in graph.edges(data=True)
+                if d["type"] == "rests_on"}
+    assert evidence == set(rdf.subject_objects(CITO.citesAsEvidence)) and len(evidence) > 100
+    statement = URIRef("https://w3id.org/cryo-kb/id/statement/bcbsks-liver-tumors%3Astatement%3A1")
+    assert (statement, CITO.citesAsEvidence, URIRef("https://pubmed.ncbi.nlm.nih.gov/25284802/")) in rdf
+
+
+def test_evidence_edges_point_at_works(graph):
+    """rests_on and cito:citesAsEvidence mean the same: a statement rests on a work (via a reference)."""
+    targets = {graph.nodes[w]["type"] for _, w, d in graph.edges(data=True) if d["type"] == "rests_on"}
+    assert targets == {"work"}
+    wang = [d for s, w, d in graph.edges("statement/bcbsks-liver-tumors:statement:1", data=True)
+            if w == "work/pmid:25284802"]
+    assert [(d["reference"], d["citation"].split(":")[0]) for d in wang] == [
+        ("bcbsks-liver-tumors:reference:2", "bcbsks-liver-tumors")]
 
 
 def test_solstice_from_policies_to_results(graph):
@@ -37,7 +66,8 @@ def test_solstice_from_policies_to_results(graph):
     assert list(graph.predecessors("trial/solstice")).count("work/pmid:32151777") == 1
     results = [graph.nodes[n]["label"] for n in graph.successors("trial/solstice")]
     assert "overall survival, 24 months, cryoablation: 86.6%" in results and len(results) == 6
-    listing = sorted(graph.nodes[r]["label"] for r, _ in graph.in_edges("work/pmid:32151777"))
+    listing = sorted(graph.nodes[r]["label"] for r, _, d in graph.in_edges("work/pmid:32151777", data=True)
+                     if d["type"] == "is_work")
     assert listing == ["Callstrom 2020 (#15)", "Callstrom 2020 (#20)", "Callstrom 2020 (#69)"]
 
 

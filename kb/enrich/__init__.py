@@ -68,8 +68,9 @@ def import_files(cache: PubmedCache, paths: Iterable[Path]) -> int:
 
 
 def enrich(db_path: Path, cache_path: Path, settings: Settings, refresh: bool = False,
-           imports: Iterable[Path] = (), progress: Callable[[Iterable], Iterable] = lambda batches: batches
-           ) -> EnrichReport:
+           imports: Iterable[Path] = (), progress: Callable[[Iterable], Iterable] = lambda batches: batches,
+           then: Callable[[sqlite_utils.Database], None] | None = None) -> EnrichReport:
+    """Fetch, cache and apply PubMed records; `then` runs on the enriched database before it replaces the old."""
     report = EnrichReport()
     db = sqlite_utils.Database(db_path)
     pmids = sorted({row["pmid"] for row in db.query("select pmid from works where pmid is not null")})
@@ -128,4 +129,6 @@ def enrich(db_path: Path, cache_path: Path, settings: Settings, refresh: bool = 
         report.messages += client.notes if client else []
     with atomic_database(db_path, start_from=db_path) as db:
         report.messages += apply_cache(db, cache_path)
+        if then:
+            then(db)
     return report

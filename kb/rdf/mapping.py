@@ -1,20 +1,23 @@
-"""The knowledge base as RDF, generated from the SQLite store (the one source of truth).
+"""The evidence graph as RDF: a sink of the networkx model (kb/graph), mapped by three tables.
 
-Vocabularies: CiTO for citation (cites, citesAsEvidence, citesAsAuthority), FaBiO for kinds of
-publication, BIBO for PMID, DOI, volume and pages, DCTERMS for titles and dates, PROV-O for
-provenance (each extracted fact prov:wasDerivedFrom the line range of its document), schema.org
-for MedicalGuideline / MedicalTrial / MedicalCode, SKOS and MeSH IRIs for indications. Works with
-a PMID use PubMed's own IRI; everything else lives under the project's namespace.
+CLASSES gives each node type its RDF classes, PROPERTIES each fact a node carries its predicate, and
+PREDICATES each edge type its predicate (some run against the edge: a statement dcterms:isPartOf
+its policy). Vocabularies: CiTO for citation (cites, citesAsEvidence, citesAsAuthority), FaBiO for
+kinds of publication, BIBO for PMID, DOI, volume and pages, DCTERMS for titles and dates, PROV-O
+for provenance (each fact read from a document prov:wasDerivedFrom the range of lines it was read
+from), schema.org for MedicalGuideline / MedicalTrial / MedicalCode, SKOS and MeSH IRIs for
+indications. Works with a PMID use PubMed's own IRI; everything else lives under the project's
+namespace.
 """
 from __future__ import annotations
 
-import sqlite3
 import urllib.parse
 
+import networkx as nx
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
-from ..store.read import rows
+from ..graph import load_graph
 
 CITO = Namespace("http://purl.org/spar/cito/")
 FABIO = Namespace("http://purl.org/spar/fabio/")
@@ -26,7 +29,60 @@ PUBMED = "https://pubmed.ncbi.nlm.nih.gov/"
 MESH = "http://id.nlm.nih.gov/mesh/"
 PREFIXES = {"cito": CITO, "fabio": FABIO, "bibo": BIBO, "schema": SCHEMA, "kb": KB, "kbid": ID, "dcterms": DCTERMS,
             "prov": PROV, "skos": SKOS, "rdfs": RDFS, "xsd": XSD}
-_KIND = {"article": FABIO.JournalArticle, "guideline": FABIO.ReportDocument, "other": FABIO.Expression}
+
+CLASSES = {
+    "document": [PROV.Entity], "issuer": [SCHEMA.Organization], "policy": [KB.Policy], "section": [KB.Section],
+    "statement": [KB.CoverageStatement], "criterion": [KB.Criterion], "indication": [SKOS.Concept, KB.Indication],
+    "code": [SCHEMA.MedicalCode], "reference": [KB.ReferenceEntry], "work": [KB.Work], "trial": [SCHEMA.MedicalTrial],
+    "result": [KB.TrialResult], "guideline": [SCHEMA.MedicalGuideline],
+    "recommendation": [SCHEMA.MedicalGuidelineRecommendation], "external_policy": [KB.ExternalPolicy],
+}
+_WORK_KIND = {"article": FABIO.JournalArticle, "guideline": FABIO.ReportDocument, "other": FABIO.Expression}
+# (node type, fact) -> predicate, or (predicate, datatype), or a function of the value giving the object
+PROPERTIES = {
+    ("document", "file"): DCTERMS.source, ("document", "sha256"): KB.sha256,
+    ("document", "review_status"): KB.reviewStatus,
+    ("issuer", "name"): SCHEMA.name,
+    ("policy", "title"): DCTERMS.title, ("policy", "number"): DCTERMS.identifier,
+    ("policy", "bcbsa_reference"): KB.bcbsaReference,
+    ("section", "heading"): DCTERMS.title, ("section", "kind"): KB.sectionKind,
+    ("statement", "indication"): KB.indicationText, ("statement", "status"): KB.status,
+    ("statement", "status_text"): KB.statusText, ("statement", "logic"): KB.criteriaLogic,
+    ("criterion", "text"): RDFS.label, ("criterion", "connective"): KB.connective,
+    ("indication", "label"): SKOS.prefLabel, ("indication", "icd10"): KB.icd10,
+    ("indication", "mesh_id"): (SKOS.exactMatch, lambda value: URIRef(MESH + value)),
+    ("code", "code"): SCHEMA.codeValue, ("code", "system"): SCHEMA.codingSystem,
+    ("work", "title"): DCTERMS.title, ("work", "pmid"): BIBO.pmid, ("work", "doi"): BIBO.doi,
+    ("work", "volume"): BIBO.volume, ("work", "issue"): BIBO.issue, ("work", "pages"): BIBO.pages,
+    ("work", "first_author"): KB.firstAuthor, ("work", "enrichment"): KB.enrichment,
+    ("work", "year"): (DCTERMS.date, lambda value: Literal(str(value), datatype=XSD.gYear)),
+    ("work", "kind"): (RDF.type, _WORK_KIND.get),
+    ("reference", "number"): KB.number, ("reference", "raw"): DCTERMS.bibliographicCitation,
+    ("trial", "name"): SCHEMA.name, ("trial", "full_name"): SCHEMA.alternateName,
+    ("trial", "registry_id"): SCHEMA.identifier, ("trial", "design"): SCHEMA.description,
+    ("trial", "patients"): KB.patients,
+    ("result", "outcome"): KB.outcome, ("result", "time_point"): KB.timePoint, ("result", "arm"): KB.arm,
+    ("result", "value"): (KB.value, lambda value: Literal(str(value), datatype=XSD.decimal)),
+    ("result", "unit"): KB.unit, ("result", "p_value"): KB.pValue, ("result", "finding"): KB.finding,
+    ("guideline", "topic"): SCHEMA.name, ("guideline", "version"): KB.version, ("guideline", "body"): KB.body,
+    ("recommendation", "text"): SCHEMA.description,
+    ("recommendation", "level_of_recommendation"): SCHEMA.recommendationStrength,
+    ("recommendation", "level_of_evidence"): SCHEMA.evidenceLevel, ("recommendation", "category"): KB.category,
+    ("external_policy", "title"): DCTERMS.title, ("external_policy", "number"): DCTERMS.identifier,
+}
+# edge type -> (predicate, True when the triple runs from the edge's head to its tail)
+PREDICATES = {
+    "derived_from": (PROV.wasDerivedFrom, False), "issued_by": (SCHEMA.publisher, False),
+    "has_section": (KB.hasSection, False), "has_statement": (DCTERMS.isPartOf, True),
+    "in_section": (KB.inSection, False), "has_criterion": (KB.criterion, False), "about": (KB.about, False),
+    "broader": (SKOS.broader, False), "lists_code": (KB.listsCode, False), "covers_code": (KB.coversCode, False),
+    "lists": (KB.lists, False), "cites_work": (CITO.cites, False), "cites": (KB.citesEntry, False),
+    "is_work": (KB.refersTo, False), "rests_on": (CITO.citesAsEvidence, False),
+    "reports_trial": (SCHEMA.subjectOf, True), "has_result": (KB.result, False),
+    "describes_trial": (KB.describesTrial, False), "cites_guideline": (CITO.citesAsAuthority, False),
+    "published_as": (SCHEMA.subjectOf, False), "recommends": (KB.recommends, False),
+    "replaces": (DCTERMS.replaces, False), "related_to": (DCTERMS.relation, False),
+}
 
 
 def iri(kind: str, row_id: str) -> URIRef:
@@ -37,156 +93,51 @@ def work_iri(work_id: str) -> URIRef:
     return URIRef(PUBMED + work_id.removeprefix("pmid:") + "/") if work_id.startswith("pmid:") else iri("work", work_id)
 
 
-def build_rdf(conn: sqlite3.Connection) -> Graph:
+def node_iri(data: dict) -> URIRef:
+    return work_iri(data["row_id"]) if data["type"] == "work" else iri(data["type"], data["row_id"])
+
+
+def _line_range(g: Graph, subject: URIRef, span: dict) -> None:
+    """subject prov:wasDerivedFrom <document#Lstart-Lend>, a range of lines of the policy's document."""
+    document = iri("document", span["policy"])
+    lines = URIRef(f"{document}#L{span['line_start']}-L{span['line_end']}")
+    g.add((subject, PROV.wasDerivedFrom, lines))
+    g.add((lines, RDF.type, KB.LineRange))
+    g.add((lines, DCTERMS.isPartOf, document))
+    for key, predicate in (("line_start", KB.lineStart), ("line_end", KB.lineEnd), ("char_start", KB.charStart),
+                           ("char_end", KB.charEnd)):
+        if key in span:
+            g.add((lines, predicate, Literal(span[key])))
+
+
+def to_rdf(model: nx.MultiDiGraph) -> Graph:
+    """Every node with its classes, facts and provenance, and every edge as its predicate."""
     g = Graph(bind_namespaces="none")
     for prefix, namespace in PREFIXES.items():
         g.bind(prefix, namespace)
-
-    def add(s, p, o) -> None:
-        if o is not None and o != "":
-            g.add((s, p, o if isinstance(o, (URIRef, Literal)) else Literal(o)))
-
-    def derived(subject, row, policy_id) -> None:
-        """subject prov:wasDerivedFrom <document#Lstart-Lend>, a range of lines of the policy's document."""
-        if row.get("line_start") is None:
-            return
-        span = URIRef(f"{iri('document', policy_id)}#L{row['line_start']}-L{row['line_end']}")
-        add(subject, PROV.wasDerivedFrom, span)
-        add(span, RDF.type, KB.LineRange)
-        add(span, DCTERMS.isPartOf, iri("document", policy_id))
-        add(span, KB.lineStart, Literal(row["line_start"]))
-        add(span, KB.lineEnd, Literal(row["line_end"]))
-        if row.get("char_start") is not None:
-            add(span, KB.charStart, Literal(row["char_start"]))
-            add(span, KB.charEnd, Literal(row["char_end"]))
-
-    for p in rows(conn, "select * from policies"):
-        policy, document = iri("policy", p["id"]), iri("document", p["id"])
-        add(policy, RDF.type, KB.Policy)
-        add(policy, KB.id, p["id"])
-        add(policy, DCTERMS.title, p["title"])
-        add(policy, DCTERMS.identifier, p["number"])
-        add(policy, KB.bcbsaReference, p["bcbsa_reference"])
-        add(policy, PROV.wasDerivedFrom, document)
-        add(document, RDF.type, PROV.Entity)
-        add(document, DCTERMS.source, p["file"])
-        add(document, KB.sha256, p["sha256"])
-        if p["issuer"]:
-            issuer = iri("issuer", p["issuer"])
-            add(issuer, RDF.type, SCHEMA.Organization)
-            add(issuer, SCHEMA.name, p["issuer"])
-            add(policy, SCHEMA.publisher, issuer)
-    for i in rows(conn, "select * from indications"):
-        node = iri("indication", i["id"])
-        add(node, RDF.type, SKOS.Concept)
-        add(node, RDF.type, KB.Indication)
-        add(node, KB.id, i["id"])
-        add(node, SKOS.prefLabel, i["label"])
-        if i["mesh_id"]:
-            add(node, SKOS.exactMatch, URIRef(MESH + i["mesh_id"]))
-        if i["broader_id"]:
-            add(node, SKOS.broader, iri("indication", i["broader_id"]))
-        add(node, KB.icd10, i["icd10"])
-    for s in rows(conn, "select * from statements"):
-        node = iri("statement", s["id"])
-        add(node, RDF.type, KB.CoverageStatement)
-        add(node, KB.id, s["id"])
-        add(node, DCTERMS.isPartOf, iri("policy", s["policy_id"]))
-        add(node, KB.indicationText, s["indication"])
-        add(node, KB.status, s["status"])
-        add(node, KB.statusText, s["status_text"])
-        add(node, KB.criteriaLogic, s["logic"])
-        add(node, RDFS.label, f"{s['indication']}: {s['status']}")
-        derived(node, s, s["policy_id"])
-    for m in rows(conn, "select * from statement_indications"):
-        add(iri("statement", m["statement_id"]), KB.about, iri("indication", m["indication_id"]))
-    for c in rows(conn, "select * from criteria"):
-        node = iri("criterion", c["id"])
-        add(node, RDF.type, KB.Criterion)
-        add(iri("criterion", c["parent_id"]) if c["parent_id"] else iri("statement", c["statement_id"]),
-            KB.criterion, node)
-        add(node, RDFS.label, c["text"])
-        add(node, KB.connective, c["connective"])
-        derived(node, c, c["policy_id"])
-    for c in rows(conn, "select distinct system, code from codes union select system, code from statement_codes"):
-        node = iri("code", f"{c['system']}:{c['code']}")
-        add(node, RDF.type, SCHEMA.MedicalCode)
-        add(node, SCHEMA.codeValue, c["code"])
-        add(node, SCHEMA.codingSystem, c["system"])
-    for c in rows(conn, "select * from codes"):
-        add(iri("policy", c["policy_id"]), KB.listsCode, iri("code", f"{c['system']}:{c['code']}"))
-    for c in rows(conn, "select * from statement_codes"):
-        add(iri("statement", c["statement_id"]), KB.coversCode, iri("code", f"{c['system']}:{c['code']}"))
-    for w in rows(conn, "select * from works"):
-        node = work_iri(w["id"])
-        add(node, RDF.type, KB.Work)
-        add(node, KB.id, w["id"])
-        add(node, RDF.type, _KIND[w["kind"]])
-        add(node, DCTERMS.title, w["title"])
-        add(node, BIBO.pmid, w["pmid"])
-        add(node, BIBO.doi, w["doi"])
-        add(node, BIBO.volume, w["volume"])
-        add(node, BIBO.issue, w["issue"])
-        add(node, BIBO.pages, w["pages"])
-        add(node, KB.firstAuthor, w["first_author"])
-        add(node, KB.enrichment, w["enrichment"])
-        if w["year"]:
-            add(node, DCTERMS.date, Literal(str(w["year"]), datatype=XSD.gYear))
-    for r in rows(conn, "select * from policy_references"):
-        node = iri("reference", r["id"])
-        add(node, RDF.type, KB.ReferenceEntry)
-        add(node, KB.id, r["id"])
-        add(node, KB.number, r["number"])
-        add(node, DCTERMS.bibliographicCitation, r["raw"])
-        add(node, KB.refersTo, work_iri(r["work_id"]))
-        add(iri("policy", r["policy_id"]), KB.lists, node)
-        add(iri("policy", r["policy_id"]), CITO.cites, work_iri(r["work_id"]))
-        derived(node, r, r["policy_id"])
-    for e in rows(conn, """select distinct e.statement_id, r.work_id from statement_evidence e
-                            join citation_targets t on t.citation_id = e.citation_id
-                            join policy_references r on r.id = t.reference_id"""):
-        add(iri("statement", e["statement_id"]), CITO.citesAsEvidence, work_iri(e["work_id"]))
-    for t in rows(conn, "select * from trials"):
-        node = iri("trial", t["id"])
-        add(node, RDF.type, SCHEMA.MedicalTrial)
-        add(node, KB.id, t["id"])
-        add(node, SCHEMA.name, t["name"] or t["full_name"])
-        add(node, SCHEMA.alternateName, t["full_name"])
-        add(node, SCHEMA.identifier, t["registry_id"])
-        add(node, SCHEMA.description, t["design"])
-        add(node, KB.patients, t["patients"])
-    for p in rows(conn, "select * from trial_publications"):
-        add(iri("trial", p["trial_id"]), SCHEMA.subjectOf, work_iri(p["work_id"]))
-    for r in rows(conn, "select * from trial_results"):
-        node = iri("result", r["id"])
-        add(node, RDF.type, KB.TrialResult)
-        add(iri("trial", r["trial_id"]), KB.result, node)
-        add(node, KB.outcome, r["outcome"])
-        add(node, KB.timePoint, r["time_point"])
-        add(node, KB.arm, r["arm"])
-        if r["value"] is not None:
-            add(node, KB.value, Literal(str(r["value"]), datatype=XSD.decimal))
-        add(node, KB.unit, r["unit"])
-        add(node, KB.pValue, r["p_value"])
-        add(node, KB.finding, r["finding"])
-        derived(node, r, r["policy_id"])
-    for gl in rows(conn, "select * from guidelines"):
-        node = iri("guideline", gl["id"])
-        add(node, RDF.type, SCHEMA.MedicalGuideline)
-        add(node, SCHEMA.name, gl["topic"])
-        add(node, KB.version, gl["version"])
-        add(node, KB.body, gl["body"])
-        if gl["work_id"]:
-            add(node, SCHEMA.subjectOf, work_iri(gl["work_id"]))
-    for m in rows(conn, "select distinct policy_id, guideline_id from guideline_mentions"):
-        add(iri("policy", m["policy_id"]), CITO.citesAsAuthority, iri("guideline", m["guideline_id"]))
-    for r in rows(conn, "select * from guideline_recommendations where guideline_id is not null"):
-        node = iri("recommendation", r["id"])
-        add(node, RDF.type, SCHEMA.MedicalGuidelineRecommendation)
-        add(iri("guideline", r["guideline_id"]), KB.recommends, node)
-        add(node, SCHEMA.description, r["text"])
-        add(node, SCHEMA.recommendationStrength, r["level_of_recommendation"])
-        add(node, SCHEMA.evidenceLevel, r["level_of_evidence"])
-        add(node, KB.category, r["category"])
-        derived(node, r, r["policy_id"])
+    for _, data in model.nodes(data=True):
+        subject = node_iri(data)
+        for rdf_class in CLASSES[data["type"]]:
+            g.add((subject, RDF.type, rdf_class))
+        if data["type"] not in ("document", "code", "issuer"):
+            g.add((subject, KB.id, Literal(data["row_id"])))
+        if data["type"] in ("statement", "section", "external_policy", "trial", "guideline"):
+            g.add((subject, RDFS.label, Literal(data["label"])))
+        for fact, value in data["props"].items():
+            mapping = PROPERTIES[(data["type"], fact)]
+            predicate, make = mapping if isinstance(mapping, tuple) else (mapping, Literal)
+            term = make(value)
+            if term is not None:
+                g.add((subject, predicate, term))
+        if "span" in data:
+            _line_range(g, subject, data["span"])
+    for tail, head, data in model.edges(data=True):
+        predicate, inverse = PREDICATES[data["type"]]
+        tail_iri, head_iri = node_iri(model.nodes[tail]), node_iri(model.nodes[head])
+        g.add((head_iri, predicate, tail_iri) if inverse else (tail_iri, predicate, head_iri))
     return g
+
+
+def build_rdf(conn) -> Graph:
+    """The knowledge base's RDF, from the graph persisted in its nodes and edges tables."""
+    return to_rdf(load_graph(conn))
