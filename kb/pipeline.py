@@ -100,7 +100,8 @@ def build(db_path: Path, data_dir: Path, strict: bool = False, cache_path: Path 
         for name, rows in policy_rows(entry, policy).items():
             tables[name] += rows
         report.loaded.append(entry.id)
-    report.note(resolve(tables, curation, _source(data_dir / "curation" / "trials.yml")))
+    tables, problems = resolve(tables, curation, _source(data_dir / "curation" / "trials.yml"))
+    report.note(problems)
     report.note(_unmapped_statements(tables))
     tables["problems"] = list(problem_rows(report.problems))
     serious = [p for p in report.problems if p.severity in ("error", "warning")]

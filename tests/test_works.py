@@ -85,3 +85,24 @@ def test_normalisation_helpers():
     assert expand_pages("1200-09") == "1200-1209"
     assert expand_pages("921-7") == "921-927"
     assert expand_pages("CD006579") == "CD006579"
+
+
+def test_resolve_returns_new_tables_and_leaves_its_input_as_it_was(parsed):
+    """Stages hand values down: resolving links copies of the parsed rows, never the parsed rows themselves."""
+    import copy
+
+    from kb.curation import load_curation, load_manifest
+    from kb.resolve import resolve
+    from kb.store.rows import policy_rows
+    from kb.store.schema import TABLES
+
+    from .conftest import DATA
+    tables = {name: [] for name in TABLES}
+    for entry in load_manifest(DATA):
+        for name, rows in policy_rows(entry, parsed[entry.id]).items():
+            tables[name] += rows
+    before = copy.deepcopy(tables)
+    resolved, problems = resolve(tables, load_curation(DATA / "curation"), "trials.yml")
+    assert tables == before and problems == []
+    assert len(resolved["works"]) == 171 and all(r["work_id"] for r in resolved["policy_references"])
+    assert all(r.get("work_id") is None for r in tables["policy_references"])

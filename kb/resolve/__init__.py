@@ -10,8 +10,14 @@ from .trials import trial_rows
 from .works import resolve_works
 
 
-def resolve(tables: dict[str, list[dict]], curation: Curation, trials_file: str) -> list[Problem]:
-    """Add works, citation anomalies, indications and trials; return what the curated trials do not find."""
+def resolve(parsed: dict[str, list[dict]], curation: Curation, trials_file: str
+            ) -> tuple[dict[str, list[dict]], list[Problem]]:
+    """The parsed tables with works, anomalies, indications, guidelines and trials added and linked.
+
+    Returns new tables (the rows it links are copies) and what the curated trials do not find.
+    """
+    tables = {**parsed, **{name: [dict(row) for row in parsed[name]]
+                           for name in ("policy_references", "guideline_mentions", "guideline_recommendations")}}
     tables["indications"] = indication_rows(curation.indications)
     tables["statement_indications"] = map_statements(tables["statements"], curation.indications)
     guideline_of = {g["reference_id"]: g for g in tables["guideline_mentions"] if g["reference_id"]}
@@ -24,5 +30,4 @@ def resolve(tables: dict[str, list[dict]], curation: Curation, trials_file: str)
     tables["guidelines"] = resolve_guidelines(tables)
     trials, problems = trial_rows(curation.trials, tables["policies"], {w["id"] for w in tables["works"]},
                                   trials_file)
-    tables.update(trials)
-    return problems
+    return {**tables, **trials}, problems
