@@ -13,6 +13,8 @@ import pytest
 import sqlite_utils
 import yaml
 
+from kb.curation import load_curation, load_manifest
+from kb.enrich.cache import DEFAULT_CACHE
 from kb.ingest import load_bodies, parse_document
 from kb.pipeline import build
 
@@ -21,26 +23,44 @@ DATA = ROOT / "data"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+def absent_cache(folder: Path) -> Path:
+    """A PubMed cache in folder that does not exist, for every build in the tests: a missing cache is an empty
+    one, so a developer's data/pubmed-cache.sqlite never changes what the tests expect."""
+    return folder / "absent-pubmed-cache.sqlite"
+
+
+def copy_data(target: Path) -> Path:
+    """A copy of data/ without the PubMed cache a developer's `kb enrich` may have left there."""
+    shutil.copytree(DATA, target, ignore=shutil.ignore_patterns(DEFAULT_CACHE.name))
+    return target
+
+
 @pytest.fixture(scope="session")
-def bodies():
-    return load_bodies(yaml.safe_load((DATA / "curation" / "guideline_bodies.yml").read_text()))
+def curation():
+    return load_curation(DATA / "curation")
+
+
+@pytest.fixture(scope="session")
+def bodies(curation):
+    return load_bodies([{"id": b.id, "name": b.name, "aliases": b.aliases} for b in curation.guideline_bodies])
 
 
 @pytest.fixture(scope="session")
 def manifest():
-    return {entry["id"]: entry for entry in yaml.safe_load((DATA / "policies.yml").read_text())}
+    return {entry.id: entry for entry in load_manifest(DATA)}
 
 
 @pytest.fixture(scope="session")
 def parsed(manifest, bodies):
     """Every seed policy parsed, by policy id."""
-    return {pid: parse_document(DATA / entry["file"], entry["file"], bodies) for pid, entry in manifest.items()}
+    return {pid: parse_document(DATA / entry.file, entry.file, bodies) for pid, entry in manifest.items()}
 
 
 @pytest.fixture(scope="session")
 def kb_path(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("kb") / "kb.db"
-    build(path, DATA)
+    folder = tmp_path_factory.mktemp("kb")
+    path = folder / "kb.db"
+    build(path, DATA, cache_path=absent_cache(folder))
     return path
 
 
@@ -52,9 +72,7 @@ def kb(kb_path) -> sqlite_utils.Database:
 @pytest.fixture
 def scratch_data(tmp_path) -> Path:
     """A copy of data/ to add bad documents to; the repository's own data is never touched."""
-    target = tmp_path / "data"
-    shutil.copytree(DATA, target)
-    return target
+    return copy_data(tmp_path / "data")
 
 
 @pytest.fixture(scope="session")

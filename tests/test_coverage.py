@@ -3,10 +3,6 @@ from __future__ import annotations
 
 import re
 
-import yaml
-
-from .conftest import DATA
-
 
 def _matrix(kb, indication):
     return kb.execute("""select policy_id, status, mapping, statement_indication, line_start from coverage_matrix
@@ -60,13 +56,13 @@ def test_every_statement_maps_to_an_indication(kb):
                          where id not in (select statement_id from statement_indications)""").fetchone()[0] == 0
 
 
-def test_indication_vocabulary_is_well_formed():
-    entries = yaml.safe_load((DATA / "curation" / "indications.yml").read_text())
-    ids = [e["id"] for e in entries]
+def test_indication_vocabulary_is_well_formed(curation):
+    entries = curation.indications
+    ids = [e.id for e in entries]
     assert len(set(ids)) == len(ids)
     for entry in entries:
-        assert entry.get("broader") in (None, *ids)
-        for pattern in entry["patterns"]:
+        assert entry.broader in (None, *ids)
+        for pattern in entry.patterns:
             re.compile(pattern)
-        if entry["mesh"]:
-            assert re.fullmatch(r"D\d{6}", entry["mesh"]["id"]) and entry["mesh"]["heading"]
+        if entry.mesh:
+            assert re.fullmatch(r"D\d{6}", entry.mesh.id) and entry.mesh.heading

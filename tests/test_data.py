@@ -13,41 +13,41 @@ from .conftest import DATA, ROOT
 
 
 def test_manifest_lists_every_policy_file_once(manifest):
-    files = sorted(entry["file"] for entry in manifest.values())
+    files = sorted(entry.file for entry in manifest.values())
     assert files == sorted(f"policies/{p.name}" for p in (DATA / "policies").glob("*.txt"))
-    originals = [entry["original_name"] for entry in manifest.values()]
+    originals = [entry.original_name for entry in manifest.values()]
     assert len(set(originals)) == len(originals)
     assert all(re.fullmatch(r"\d{3}_[0-9a-f]{16}\.txt", name) for name in originals)
 
 
 def test_manifest_checksums_match(manifest):
     for entry in manifest.values():
-        assert hashlib.sha256((DATA / entry["file"]).read_bytes()).hexdigest() == entry["sha256"], entry["id"]
+        assert hashlib.sha256((DATA / entry.file).read_bytes()).hexdigest() == entry.sha256, entry.id
 
 
 def test_issuer_evidence_stands_on_the_line_given(manifest):
     for entry in manifest.values():
-        issuer = entry["issuer"]
-        if issuer.get("evidence"):
-            line = (DATA / entry["file"]).read_text(encoding="utf-8").split("\n")[issuer["line"] - 1]
-            assert issuer["evidence"] in line, entry["id"]
-        if issuer["name"] is None:
-            assert issuer.get("note"), f"{entry['id']}: an unnamed issuer needs a note saying why"
+        issuer = entry.issuer
+        if issuer.evidence:
+            line = (DATA / entry.file).read_text(encoding="utf-8").split("\n")[issuer.line - 1]
+            assert issuer.evidence in line, entry.id
+        if issuer.name is None:
+            assert issuer.note, f"{entry.id}: an unnamed issuer needs a note saying why"
         else:
-            assert issuer["name"] in issuer["evidence"]
+            assert issuer.name in issuer.evidence
 
 
 def test_unnamed_issuers_are_not_guessed(manifest):
-    assert manifest["unnamed-solid-tumors-outside-liver"]["issuer"]["name"] is None
-    lines = (DATA / manifest["unnamed-solid-tumors-outside-liver"]["file"]).read_text().split("\n")
+    assert manifest["unnamed-solid-tumors-outside-liver"].issuer.name is None
+    lines = (DATA / manifest["unnamed-solid-tumors-outside-liver"].file).read_text().split("\n")
     own_text = "\n".join(line for line in lines if not re.match(r"\d+\. ", line))  # not the reference entries
     assert not re.search(r"blue cross|regence|premera|medmutual|©|www\.|https?://", own_text, re.I)
 
 
-def test_guideline_bodies_are_unique():
-    bodies = yaml.safe_load((DATA / "curation" / "guideline_bodies.yml").read_text())
-    ids = [b["id"] for b in bodies]
-    names = [alias.lower() for b in bodies for alias in [b["name"], *b["aliases"]]]
+def test_guideline_bodies_are_unique(curation):
+    bodies = curation.guideline_bodies
+    ids = [b.id for b in bodies]
+    names = [alias.lower() for b in bodies for alias in [b.name, *b.aliases]]
     assert len(set(ids)) == len(ids)
     assert len(set(names)) == len(names)
 

@@ -4,17 +4,18 @@ from __future__ import annotations
 import re
 
 import pytest
-import yaml
+
+from kb.curation import load_curation, load_manifest
 
 from .conftest import DATA
 
-TRIALS = yaml.safe_load((DATA / "curation" / "trials.yml").read_text())
-MANIFEST = {e["id"]: e for e in yaml.safe_load((DATA / "policies.yml").read_text())}
+TRIALS = load_curation(DATA / "curation").trials
+MANIFEST = {e.id: e for e in load_manifest(DATA)}
 WORDS = {1: "one", 2: "two", 3: "three"}
 
 
 def _line(policy: str, line: int) -> str:
-    return (DATA / MANIFEST[policy]["file"]).read_text(encoding="utf-8").split("\n")[line - 1]
+    return (DATA / MANIFEST[policy].file).read_text(encoding="utf-8").split("\n")[line - 1]
 
 
 def _number(value) -> str:
@@ -25,33 +26,33 @@ def _has(quote: str, number: str) -> bool:
     return re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", quote) is not None
 
 
-@pytest.mark.parametrize("trial", TRIALS, ids=[t["id"] for t in TRIALS])
+@pytest.mark.parametrize("trial", TRIALS, ids=[t.id for t in TRIALS])
 def test_every_quote_stands_on_its_line(trial):
-    for item in trial["sources"] + trial["results"]:
-        assert item["quote"] in _line(item["policy"], item["line"]), (trial["id"], item["line"])
+    for item in trial.sources + trial.results:
+        assert item.quote in _line(item.policy, item.line), (trial.id, item.line)
 
 
-@pytest.mark.parametrize("trial", TRIALS, ids=[t["id"] for t in TRIALS])
+@pytest.mark.parametrize("trial", TRIALS, ids=[t.id for t in TRIALS])
 def test_every_number_is_in_its_quote(trial):
-    sources = " ".join(s["quote"] for s in trial["sources"])
+    sources = " ".join(s.quote for s in trial.sources)
     for field in ("patients", "lesions", "planned_enrollment"):
-        if trial.get(field) is not None:
-            assert _has(sources, str(trial[field])), (trial["id"], field)
-    if trial["registry_id"]:
-        assert any(trial["registry_id"] in _line(s["policy"], s["line"]) for s in trial["sources"])
-    for result in trial["results"]:
-        quote = result["quote"]
-        if result["value"] is not None:
-            assert _has(quote, _number(result["value"])), (trial["id"], result)
-        if result.get("n_total"):
-            assert f"{result['n']}/{result['n_total']}" in quote
-        elif result.get("n"):
-            assert _has(quote, str(result["n"])) or WORDS[result["n"]] in quote.lower()
-        if result.get("p_value"):
-            assert result["p_value"] in re.sub(r"[\s$]", "", quote)
-        if result.get("ci"):
-            assert result["ci"] in quote
-        assert result["value"] is not None or result.get("finding")
+        if getattr(trial, field) is not None:
+            assert _has(sources, str(getattr(trial, field))), (trial.id, field)
+    if trial.registry_id:
+        assert any(trial.registry_id in _line(s.policy, s.line) for s in trial.sources)
+    for result in trial.results:
+        quote = result.quote
+        if result.value is not None:
+            assert _has(quote, _number(result.value)), (trial.id, result)
+        if result.n_total:
+            assert f"{result.n}/{result.n_total}" in quote
+        elif result.n:
+            assert _has(quote, str(result.n)) or WORDS[result.n] in quote.lower()
+        if result.p_value:
+            assert result.p_value in re.sub(r"[\s$]", "", quote)
+        if result.ci:
+            assert result.ci in quote
+        assert result.value is not None or result.finding
 
 
 def test_trials_in_the_knowledge_base(kb):
