@@ -22,9 +22,10 @@ from datasette.app import Datasette
 
 from kb import pipeline
 from kb.cli import cli
+from kb.curation import load_manifest
 from kb.pipeline import build
 
-from .conftest import DATA, ROOT
+from .conftest import DATA, ROOT, absent_cache, copy_data
 
 MEDMUTUAL = "policies/medmutual-200802-cryoablation.txt"
 
@@ -38,7 +39,8 @@ def _edit(path, old: str, new: str) -> int:
 
 
 def _build(db, data, *args):
-    return CliRunner().invoke(cli, ["build", "--db", str(db), "--data", str(data), "-q", *args])
+    return CliRunner().invoke(cli, ["build", "--db", str(db), "--data", str(data), "-q",
+                                    "--cache", str(absent_cache(db.parent)), *args])
 
 
 BAD_DATA = [  # file, text replaced, replacement, text on the line named, message after "<file>:<line>: "
@@ -84,13 +86,14 @@ def test_bad_reviewed_data_is_one_line_naming_file_and_line(kb_path, scratch_dat
     assert db.read_bytes() == before
 
 
-def test_a_curated_publication_the_documents_no_longer_yield_is_dropped_with_a_warning(scratch_data, tmp_path):
+def test_a_curated_publication_the_documents_no_longer_yield_is_dropped_with_a_warning(scratch_data, tmp_path,
+                                                                                      monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the folder holding data/: files are named from it
     line = _edit(scratch_data / "curation" / "trials.yml", "{work: pmid:32151777,", "{work: pmid:99999999,")
     report = build(tmp_path / "kb.db", scratch_data)
-    trials_file = str(scratch_data / "curation" / "trials.yml")
     assert [(p.severity, p.code, p.source, p.line, p.message) for p in report.problems
             if p.code == "curated-link-missing"] == [
-        ("warning", "curated-link-missing", trials_file, line,
+        ("warning", "curated-link-missing", "data/curation/trials.yml", line,
          "trial 'solstice': publication 'pmid:99999999' is not a work the policy documents cite; "
          "this entry is left out")]
     kb = sqlite_utils.Database(tmp_path / "kb.db")
@@ -98,7 +101,9 @@ def test_a_curated_publication_the_documents_no_longer_yield_is_dropped_with_a_w
     assert kb.execute("select count(*) from trial_publications where trial_id = 'solstice'").fetchone() == (0,)
 
 
-def test_curated_sources_in_a_policy_not_loaded_are_dropped_and_the_build_exits_3(scratch_data, tmp_path):
+def test_curated_sources_in_a_policy_not_loaded_are_dropped_and_the_build_exits_3(scratch_data, tmp_path,
+                                                                                   monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the folder holding data/: files are named from it
     (scratch_data / "policies" / "bcbsma-260-cryosurgical-ablation-misc-solid-tumors.txt").write_bytes(b"")
     trials = scratch_data / "curation" / "trials.yml"
     line = trials.read_text().split("\n").index(next(t for t in trials.read_text().split("\n")
@@ -107,14 +112,15 @@ def test_curated_sources_in_a_policy_not_loaded_are_dropped_and_the_build_exits_
     result = _build(db, scratch_data)
     assert result.exit_code == 3
     assert [m for m in result.stderr.split("\n") if "[curated-link-missing]" in m] == [
-        f"{trials}:{line}: warning: trial 'acosog-z1072': policy 'bcbsma-260' is not in the knowledge base; "
-        f"this entry is left out [curated-link-missing]"]
+        f"data/curation/trials.yml:{line}: warning: trial 'acosog-z1072': policy 'bcbsma-260' is not in the "
+        f"knowledge base; this entry is left out [curated-link-missing]"]
     kb = sqlite_utils.Database(db)
     assert kb.execute("select count(*) from trial_sources where policy_id = 'bcbsma-260'").fetchone() == (0,)
     assert kb.execute("pragma foreign_key_check").fetchall() == []
 
 
 def test_messages_are_printed_as_they_are_found_even_when_the_build_crashes(scratch_data, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the folder holding data/: files are named from it
     (scratch_data / "policies" / "empty.txt").write_bytes(b"")
 
     def crash(database, tables):
@@ -128,7 +134,7 @@ def test_messages_are_printed_as_they_are_found_even_when_the_build_crashes(scra
         ("not-in-manifest", 1), ("document-unreadable", 1)]
     result = _build(tmp_path / "kb.db", scratch_data)
     assert isinstance(result.exception, KeyError)
-    assert f"{scratch_data / 'policies' / 'empty.txt'}:1: error: empty document (0 bytes, no text)" in result.stderr
+    assert "data/policies/empty.txt:1: error: empty document (0 bytes, no text)" in result.stderr
     assert not (tmp_path / "kb.db").exists()
 
 
@@ -141,7 +147,7 @@ def test_a_read_only_folder_is_one_line_naming_it(tmp_path):
     folder.mkdir()
     folder.chmod(0o555)
     command = [sys.executable, "-c", "from kb.cli import cli; cli()", "build", "--db", str(folder / "kb.db"),
-               "--data", str(DATA), "-q"]
+               "--data", str(DATA), "--cache", str(absent_cache(tmp_path)), "-q"]
     if os.geteuid() == 0:  # root writes anywhere unless its capabilities are dropped
         if not shutil.which("setpriv"):
             pytest.skip("running as root without setpriv, so no folder is read-only to this build")
@@ -206,8 +212,7 @@ with atomic_database(Path({str(db)!r})) as db:
 @pytest.fixture(scope="module")
 def unreviewed(tmp_path_factory):
     """A knowledge base where one listed document changed since review and one is not in the manifest."""
-    data = tmp_path_factory.mktemp("unreviewed") / "data"
-    shutil.copytree(DATA, data)
+    data = copy_data(tmp_path_factory.mktemp("unreviewed") / "data")
     with open(data / MEDMUTUAL, "a", encoding="utf-8") as changed:
         changed.write("\n")
     shutil.copyfile(data / MEDMUTUAL, data / "policies" / "extra-copy.txt")
@@ -219,8 +224,7 @@ def unreviewed(tmp_path_factory):
 def test_review_status_in_the_database(unreviewed):
     db, seen = unreviewed
     kb = sqlite_utils.Database(db)
-    reviewed = next(e["sha256"] for e in yaml.safe_load((DATA / "policies.yml").read_text())
-                    if e["id"] == "medmutual-200802")
+    reviewed = next(e.sha256 for e in load_manifest(DATA) if e.id == "medmutual-200802")
     assert kb.execute("select id, review_status, sha256, reviewed_sha256 from policies order by id").fetchall() == [
         ("bcbsks-liver-tumors", "reviewed", "569f75477486d87ee057cf68b9d8139e4aa73529c683fd57ff9e71b075b1aede",
          "569f75477486d87ee057cf68b9d8139e4aa73529c683fd57ff9e71b075b1aede"),

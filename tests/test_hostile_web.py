@@ -72,7 +72,8 @@ def test_kb_serve_serves_with_workers_and_refuses_a_missing_database(kb_path, tm
     from click.testing import CliRunner
 
     from kb.cli import cli
-    missing = CliRunner().invoke(cli, ["serve", "--db", str(tmp_path / "none.db")])
+    missing = CliRunner().invoke(cli, ["serve", "--db", str(tmp_path / "none.db"), "--metadata",
+                                       str(ROOT / "metadata.yml")])
     assert missing.exit_code == 1 and "none.db: no knowledge base here; run `kb build` first" in missing.output
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -5,7 +5,7 @@ import sqlite3
 
 from kb.pipeline import build
 
-from .conftest import DATA
+from .conftest import DATA, absent_cache
 
 
 def _dump(path) -> list[str]:
@@ -15,8 +15,16 @@ def _dump(path) -> list[str]:
 
 def test_building_twice_gives_identical_content(kb_path, tmp_path):
     again = tmp_path / "again.db"
-    build(again, DATA)
+    build(again, DATA, cache_path=absent_cache(tmp_path))
     assert _dump(again) == _dump(kb_path)
+
+
+def test_a_missing_pubmed_cache_is_an_empty_one(kb, kb_path):
+    """The session build names a cache that does not exist: it loads no article, and creates no cache."""
+    assert not absent_cache(kb_path.parent).exists()
+    assert kb["pubmed_articles"].count == 0 and kb["citation_matches"].count == 0
+    assert kb.execute("select enrichment, count(*) from works group by 1 order by 1").fetchall() == [
+        ("no PMID", 33), ("not fetched", 138)]
 
 
 def test_foreign_keys_all_resolve(kb):
