@@ -10,6 +10,8 @@ from click.testing import CliRunner
 from kb.cli import cli
 from kb.graph import build_graph, load_graph
 
+from .conftest import ROOT
+
 
 @pytest.fixture(scope="module")
 def graph(kb):
@@ -72,7 +74,7 @@ def test_solstice_from_policies_to_results(graph):
 
 
 def test_statement_to_trial_results_path(kb):
-    rows = kb.execute(open("queries/statement_evidence_path.sql").read(),
+    rows = kb.execute((ROOT / "queries" / "statement_evidence_path.sql").read_text(encoding="utf-8"),
                       {"statement_id": "bcbsks-liver-tumors:statement:1"}).fetchall()
     wang = [r for r in rows if r[7] == "Wang 2015 RCT"]
     assert len(wang) == 20 and {r[0] for r in wang} == {"<sup>2</sup>"}
