@@ -1,0 +1,158 @@
+"""Scale benchmark: build and serve synthetic corpora of N policies; time the build, start-up, queries and pages.
+
+    .venv/bin/python -m bench.scale [--sizes 50 1000] [--runs 5] [--clients 20] [--seconds 20]
+
+For each size: bench/corpus.py writes N perturbed copies of the seeds into a temporary folder
+(labelled synthetic, never mixed into data/); `kb build` builds it in a subprocess (wall time, peak
+memory of that process, database size); `kb serve` serves it on 127.0.0.1 (start-up time until
+the first page, and until the first SPARQL answer); then every canned query and reviewer page is
+requested RUNS times in a row (p50/p95) and by CLIENTS concurrent clients for SECONDS (p50/p95,
+errors). Figures are one run on this machine.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from bench.corpus import generate
+from kb.curation import load_manifest
+from kb.queries import DEFAULT_QUERIES, load_queries, parameters
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = [entry.id for entry in load_manifest(ROOT / "data")]
+POLICY = f"premera-7.01.92-syn{SEEDS.index('premera-7.01.92'):05d}"  # the first copy of each seed is copy i
+PARAMETERS = {"pmid": "32151777", "work_id": "pmid:32151777", "policy_id": POLICY,
+              "statement_id": f"bcbsks-liver-tumors-syn{SEEDS.index('bcbsks-liver-tumors'):05d}:statement:1",
+              "first": "1", "last": "40", "indication_id": "renal-cell-carcinoma"}
+PAGES = ["/", "/-/reviewer", f"/-/policy/{POLICY}", "/-/indication/renal-cell-carcinoma",
+         "/-/work/pmid:32151777", "/-/trial/solstice", "/-/search?q=cryoablation+renal", "/-/cite?q=SOLSTICE",
+         "/kb", "/kb/works", "/kb/policy_references", "/kb/statements",
+         "/-/sparql?query=ASK+%7B+%3Fs+%3Fp+%3Fo+%7D"]
+
+
+def _paths() -> list[str]:
+    paths = list(PAGES)
+    for name, query in load_queries(DEFAULT_QUERIES).items():
+        args = "&".join(f"{p}={PARAMETERS.get(p, '')}" for p in parameters(query["sql"]))
+        paths.append(f"/kb/{name}" + (f"?{args}" if args else ""))
+    return paths
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def _build(data: Path, db: Path) -> tuple[float, float]:
+    """(wall seconds, peak MB of the build process)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "kb", "build", "--data", str(data), "--db", str(db), "--cache",
+                    str(db.parent / "no-cache.sqlite"), "-q"], check=False, capture_output=True)
+    wall = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return wall, max(peak, before) / 1024
+
+
+async def _sequential(client: httpx.AsyncClient, paths: list[str], runs: int) -> dict[str, list[float]]:
+    timings = {}
+    for path in paths:
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            response = await client.get(path)
+            times.append(time.perf_counter() - start)
+        timings[path] = (times, response.status_code)
+    return timings
+
+
+async def _concurrent(client: httpx.AsyncClient, paths: list[str], clients: int, seconds: float):
+    times, errors, deadline = [], [], time.monotonic() + seconds
+
+    async def worker(offset: int):
+        i = offset
+        while time.monotonic() < deadline:
+            path = paths[i % len(paths)]
+            i += 1
+            start = time.perf_counter()
+            try:
+                if (await client.get(path)).status_code != 200:
+                    errors.append(path)
+            except httpx.HTTPError:
+                errors.append(path)
+            times.append(time.perf_counter() - start)
+
+    await asyncio.gather(*(worker(i) for i in range(clients)))
+    return times, errors
+
+
+def _serve(db: Path, folder: Path, args) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    start = time.perf_counter()
+    server = subprocess.Popen([sys.executable, "-m", "kb", "serve", "--db", str(db), "--metadata",
+                               str(ROOT / "metadata.yml"), "--port", str(port)], cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        first_page = first_answer = None
+        while time.perf_counter() - start < 600:
+            try:
+                if first_page is None:
+                    httpx.get(f"{base}/", timeout=5).raise_for_status()
+                    first_page = time.perf_counter() - start
+                httpx.get(f"{base}{PAGES[-1]}", timeout=60).raise_for_status()
+                first_answer = time.perf_counter() - start
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        print(f"  start-up: first page {first_page:.1f} s, first SPARQL answer {first_answer:.1f} s")
+        asyncio.run(_measure(base, args))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+async def _measure(base: str, args) -> None:
+    paths = _paths()
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=httpx.Limits(max_connections=100)) as client:
+        timings = await _sequential(client, paths, args.runs)
+        print(f"  {'page or canned query':70} {'status':>6} {'p50 ms':>8} {'p95 ms':>8}")
+        for path, (times, status) in timings.items():
+            print(f"  {path[:70]:70} {status:>6} {statistics.median(times) * 1000:8.0f} "
+                  f"{_percentile(times, 0.95) * 1000:8.0f}")
+        times, errors = await _concurrent(client, paths, args.clients, args.seconds)
+        print(f"  {args.clients} concurrent clients, {args.seconds:g} s: {len(times)} requests, {len(errors)} errors, "
+              f"p50 {statistics.median(times) * 1000:.0f} ms, p95 {_percentile(times, 0.95) * 1000:.0f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[50, 1000])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=20)
+    args = parser.parse_args()
+    for size in args.sizes:
+        with tempfile.TemporaryDirectory() as folder:
+            data = generate(Path(folder), size)
+            db = Path(folder) / "kb.db"
+            wall, peak = _build(data, db)
+            print(f"{size} policies: build {wall:.1f} s, peak {peak:.0f} MB, database "
+                  f"{db.stat().st_size / 2**20:.0f} MB")
+            _serve(db, Path(folder), args)
+
+
+if __name__ == "__main__":
+    main()
