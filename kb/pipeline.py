@@ -24,6 +24,7 @@ from .enrich.apply import apply_cache
 from .graph import build_graph, edge_views, graph_rows
 from .ingest import DocumentError, Problem, load_bodies, parse_document
 from .ingest.document import MAX_DOCUMENT_BYTES
+from .rdf.persist import new_stamp, store_path, write_store
 from .resolve import resolve
 from .store.atomic import atomic_database
 from .store.manifest import check_entry, unlisted_documents
@@ -110,6 +111,7 @@ def build(db_path: Path, data_dir: Path, strict: bool = False, cache_path: Path 
     if not report.loaded:
         raise BuildError("no policy document could be loaded; the knowledge base was not written", serious)
     _write_atomically(db_path, tables, cache_path, report)
+    report.note(_write_rdf_store(db_path))
     report.counts = {name: len(rows) for name, rows in tables.items()}
     return report
 
@@ -139,7 +141,11 @@ def _write(db: sqlite_utils.Database, tables: dict[str, list[dict]]) -> None:
 
 
 def write_graph(db: sqlite_utils.Database) -> None:
-    """(Re)write the graph's nodes and edges from the store: last in a build, and again after enrichment."""
+    """(Re)write the graph's nodes and edges from the store, last in a build and again after enrichment.
+
+    Each time, the database gets a new build stamp, which the RDF store written from it will carry.
+    """
+    new_stamp(db)
     db.execute("delete from edges")
     db.execute("delete from nodes")
     nodes, edges = graph_rows(build_graph(db))
@@ -149,5 +155,18 @@ def write_graph(db: sqlite_utils.Database) -> None:
 
 
 def enrich(db_path: Path, cache_path: Path, settings: Settings, **options) -> EnrichReport:
-    """PubMed enrichment (kb.enrich.enrich), with the graph rewritten from the enriched store."""
-    return enrich_stage(db_path, cache_path, settings, then=write_graph, **options)
+    """PubMed enrichment (kb.enrich.enrich), with the graph and the RDF store rewritten from the enriched store."""
+    report = enrich_stage(db_path, cache_path, settings, then=write_graph, **options)
+    report.messages += [problem.message for problem in _write_rdf_store(db_path)]
+    return report
+
+
+def _write_rdf_store(db_path: Path) -> list[Problem]:
+    """The RDF store beside the database; if it cannot be written, servers load the RDF from the database."""
+    try:
+        write_store(db_path)
+    except OSError as error:
+        return [Problem("warning", "rdf-store-not-written", str(store_path(db_path)), 1,
+                        f"the RDF store could not be written ({error}); SPARQL servers will load the RDF "
+                        "from the database at start-up")]
+    return []

@@ -461,3 +461,6 @@ def test_enrichment_rewrites_the_graph_from_the_enriched_store(kb_copy, tmp_path
     nodes = {row_id: json.loads(attributes)["props"].get("enrichment") for row_id, attributes in
              _rows(kb_copy, "select row_id, attributes from nodes where type = 'work'")}
     assert nodes == status and list(status.values()).count("enriched") == N_PMIDS
+    from kb.rdf.persist import open_store
+    store = open_store(kb_copy)  # written for the enriched build, so a server uses it
+    assert store is not None and bool(store.query('ASK { ?w <https://w3id.org/cryo-kb/vocab#enrichment> "enriched" }'))

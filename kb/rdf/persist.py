@@ -1,0 +1,72 @@
+"""The RDF store written at build time beside the knowledge base, so that a server opens it at once.
+
+Building the RDF from the graph and loading it into Oxigraph takes seconds per thousand policies;
+done at server start-up it delayed every start. The build writes an Oxigraph store into
+`<db>.oxigraph/` instead (into a fresh folder, swapped in only when complete), tagged with the
+knowledge base's build stamp: a random number the pipeline writes into the database
+(`PRAGMA user_version`) each time it writes the graph. A server uses the folder only when the two
+stamps agree; otherwise the store is stale or missing, and it loads the RDF from the database.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .mapping import build_rdf
+
+STAMP_FILE = "BUILD"
+
+
+def store_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".oxigraph")
+
+
+def new_stamp(db) -> None:
+    """Mark the database as a new build (on the connection that is writing it)."""
+    db.execute(f"PRAGMA user_version = {secrets.randbelow(2**31 - 2) + 1}")
+
+
+def stamp_of(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def write_store(db_path: Path) -> Path:
+    """Write db_path's RDF into a fresh Oxigraph folder and swap it in; returns the folder."""
+    target = store_path(db_path)
+    fresh = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    shutil.rmtree(fresh, ignore_errors=True)
+    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
+        triples = build_rdf(conn).serialize(format="nt", encoding="utf-8")
+        stamp = stamp_of(conn)
+    try:
+        store = ox.Store(str(fresh))
+        store.bulk_load(triples, format=ox.RdfFormat.N_TRIPLES)
+        store.flush()
+        del store
+        (fresh / STAMP_FILE).write_text(str(stamp), encoding="ascii")
+        old = target.with_name(f".{target.name}.{os.getpid()}.old")
+        if target.exists():
+            target.rename(old)
+        fresh.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(fresh, ignore_errors=True)
+    return target
+
+
+def open_store(db_path: Path) -> ox.Store | None:
+    """The persisted store, read-only, if it is of the database's current build; else None."""
+    folder = store_path(db_path)
+    try:
+        stamp = int((folder / STAMP_FILE).read_text(encoding="ascii"))
+        with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
+            if stamp != stamp_of(conn):
+                return None
+        return ox.Store.read_only(str(folder))
+    except (OSError, ValueError):
+        return None

@@ -1,0 +1,65 @@
+"""The RDF store written at build time: stamped with its build, swapped in whole, used only when current."""
+from __future__ import annotations
+
+import shutil
+import sqlite3
+
+import pyoxigraph as ox
+import pytest
+
+from kb import pipeline
+from kb.rdf.mapping import build_rdf
+from kb.rdf.persist import new_stamp, open_store, stamp_of, store_path, write_store
+
+
+@pytest.fixture
+def kb_copy(kb_path, tmp_path):
+    copy = tmp_path / "kb.db"
+    shutil.copy(kb_path, copy)
+    shutil.copytree(store_path(kb_path), store_path(copy))
+    return copy
+
+
+def test_the_build_writes_a_store_of_its_own_graph(kb_path):
+    store = open_store(kb_path)
+    with sqlite3.connect(kb_path) as conn:
+        assert len(store) == len(build_rdf(conn)) > 9000
+        assert int((store_path(kb_path) / "BUILD").read_text()) == stamp_of(conn) != 0
+    assert bool(store.query("ASK { <https://pubmed.ncbi.nlm.nih.gov/32151777/> ?p ?o }"))
+
+
+def test_a_store_of_another_build_is_not_used(kb_copy):
+    with sqlite3.connect(kb_copy) as conn:
+        new_stamp(conn)
+    assert open_store(kb_copy) is None
+    write_store(kb_copy)
+    assert open_store(kb_copy) is not None
+
+
+def test_a_failed_write_leaves_the_previous_store_whole(kb_copy, monkeypatch):
+    before = sorted(p.name for p in store_path(kb_copy).iterdir())
+
+    def broken(self, *args, **kwargs):
+        raise OSError("disk full (simulated)")
+
+    monkeypatch.setattr(ox.Store, "bulk_load", broken)
+    with pytest.raises(OSError):
+        write_store(kb_copy)
+    assert sorted(p.name for p in store_path(kb_copy).iterdir()) == before
+    assert [p.name for p in kb_copy.parent.iterdir() if p.name.endswith(".tmp")] == []
+    assert open_store(kb_copy) is not None
+
+
+def test_a_build_whose_store_cannot_be_written_warns_and_still_writes_the_database(tmp_path, monkeypatch):
+    from .conftest import DATA
+
+    def broken(db_path):
+        raise OSError("read-only file system (simulated)")
+
+    monkeypatch.setattr(pipeline, "write_store", broken)
+    report = pipeline.build(tmp_path / "kb.db", DATA, cache_path=tmp_path / "absent.sqlite")
+    warnings = [p for p in report.problems if p.code == "rdf-store-not-written"]
+    assert [w.message for w in warnings] == [
+        "the RDF store could not be written (read-only file system (simulated)); SPARQL servers will load the RDF "
+        "from the database at start-up"]
+    assert (tmp_path / "kb.db").is_file() and open_store(tmp_path / "kb.db") is None
