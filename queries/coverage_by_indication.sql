@@ -5,7 +5,7 @@ select
   s.status,
   s.status_text,
   p.id as policy_id,
-  coalesce(p.issuer, '(issuer not named)') as issuer,
+  i.issuer,
   p.title as policy_title,
   s.logic as criteria_logic,
   sc.criteria,
@@ -15,5 +15,6 @@ select
   s.id as statement_id
 from statements s
 join policies p on p.id = s.policy_id
+join policy_issuers i on i.policy_id = p.id
 left join statement_criteria sc on sc.statement_id = s.id
 order by lower(s.indication), s.status, p.id, s.ordinal

@@ -1,16 +1,12 @@
 -- title: From a statement to its evidence, trials and results
 -- description: For one statement (e.g. bcbsks-liver-tumors:statement:1): the citations in the passages about the same site, the works they cite, the trials those works report, and the results the policies give for them.
-select c.marker, sec.path as cited_in_section, c.line_start as citation_line, r.number as reference_number,
-       w.id as work_id, w.first_author, w.year, t.name as trial, tr.outcome, tr.time_point, tr.arm, tr.value,
-       tr.unit, tr.p_value, tr.policy_id as result_policy, tr.line_start as result_line
-from statement_evidence e
-join citations c on c.id = e.citation_id
-join sections sec on sec.id = c.section_id
-join citation_targets ct on ct.citation_id = c.id
-join policy_references r on r.id = ct.reference_id
-join works w on w.id = r.work_id
+select e.marker, e.cited_in_section, e.citation_line, e.reference_number, w.id as work_id, w.first_author, w.year,
+       t.name as trial, tr.outcome, tr.time_point, tr.arm, tr.value, tr.unit, tr.p_value,
+       tr.policy_id as result_policy, tr.line_start as result_line
+from evidence e
+join works w on w.id = e.work_id
 left join trial_publications tp on tp.work_id = w.id
 left join trials t on t.id = tp.trial_id
 left join trial_results tr on tr.trial_id = t.id
 where e.statement_id = :statement_id
-order by c.line_start, r.number, tr.id
+order by e.citation_line, e.reference_number, tr.id

@@ -5,21 +5,17 @@ select
   s.indication,
   s.status,
   e.sites,
-  sec.path as evidence_section,
-  c.marker,
-  c.sentence as citing_sentence,
-  t.number as reference_number,
-  r.first_author,
-  r.year,
-  r.pmid,
-  r.title as reference_title,
-  r.work_id,
-  c.line_start as citation_line,
+  e.cited_in_section as evidence_section,
+  e.marker,
+  e.citing_sentence,
+  e.reference_number,
+  e.first_author,
+  e.year,
+  e.pmid,
+  e.reference_title,
+  e.work_id,
+  e.citation_line,
   s.id as statement_id
 from statements s
-join statement_evidence e on e.statement_id = s.id
-join citations c on c.id = e.citation_id
-join sections sec on sec.id = c.section_id
-join citation_targets t on t.citation_id = c.id
-left join policy_references r on r.id = t.reference_id
-order by s.policy_id, s.ordinal, c.line_start, t.number
+join evidence e on e.statement_id = s.id
+order by s.policy_id, s.ordinal, e.citation_line, e.reference_number

@@ -145,8 +145,20 @@ TABLES: dict[str, Table] = {
     "problems": Table("id", "id:int file:str line:int severity:str code:str message:str", indexes=["severity"]),
 }
 
-# Views: joins reviewers facet on. Described in metadata.yml like tables.
+# Views: the joins reviewers facet on and readers share (kb/store/read.py, queries/), each written once.
+# Described in metadata.yml like tables.
 VIEWS: dict[str, str] = {
+    "policy_issuers": """
+        select id as policy_id, coalesce(issuer, '(issuer not named: ' || id || ')') as issuer from policies""",
+    "evidence": """
+        select e.statement_id, c.policy_id, e.sites, c.id as citation_id, c.marker, c.sentence as citing_sentence,
+               sec.path as cited_in_section, c.line_start as citation_line, t.number as reference_number,
+               t.reference_id, r.first_author, r.year, r.pmid, r.title as reference_title, r.work_id
+        from statement_evidence e
+        join citations c on c.id = e.citation_id
+        join sections sec on sec.id = c.section_id
+        join citation_targets t on t.citation_id = c.id
+        left join policy_references r on r.id = t.reference_id""",
     "statement_criteria": """
         select statement_id, group_concat(line, char(10)) as criteria from (
           select c.statement_id, coalesce(c.label || '. ', '') || c.text || coalesce(' [' || c.connective || ']', '')
@@ -160,7 +172,7 @@ VIEWS: dict[str, str] = {
           select l.indication_id, i.broader_id from lineage l join indications i on i.id = l.ancestor_id
           where i.broader_id is not null)
         select i.id as indication_id, i.label as indication, i.mesh_id, p.id as policy_id,
-               coalesce(p.issuer, '(issuer not named: ' || p.id || ')') as issuer, s.status, s.status_text,
+               pi.issuer, s.status, s.status_text,
                s.indication as statement_indication,
                case when l.ancestor_id = l.indication_id then 'direct' else 'via ' || l.ancestor_id end as mapping,
                s.logic as criteria_logic, sc.criteria, s.line_start, s.line_end, s.id as statement_id,
@@ -170,27 +182,28 @@ VIEWS: dict[str, str] = {
         join statement_indications si on si.indication_id = l.ancestor_id
         join statements s on s.id = si.statement_id
         join policies p on p.id = s.policy_id
+        join policy_issuers pi on pi.policy_id = p.id
         left join statement_criteria sc on sc.statement_id = s.id
         order by i.id, p.id, s.ordinal""",
     "citing_places": """
-        select w.id as work_id, w.pmid, r.policy_id, coalesce(p.issuer, '(issuer not named: ' || p.id || ')') as issuer,
+        select w.id as work_id, w.pmid, r.policy_id, pi.issuer,
                r.number as reference_number, r.line_start as reference_line, r.first_author, r.year, r.title,
                r.match_method, c.marker, sec.path as cited_in_section, c.sentence as citing_sentence,
                c.line_start as citation_line
         from works w
         join policy_references r on r.work_id = w.id
-        join policies p on p.id = r.policy_id
+        join policy_issuers pi on pi.policy_id = r.policy_id
         left join citation_targets t on t.reference_id = r.id
         left join citations c on c.id = t.citation_id
         left join sections sec on sec.id = c.section_id
         order by w.id, r.policy_id, c.line_start""",
     "works_by_issuers": """
         select w.id as work_id, w.kind, w.pmid, w.first_author, w.year, w.title,
-               count(distinct coalesce(p.issuer, p.id)) as issuers, count(distinct r.policy_id) as policies,
-               group_concat(distinct coalesce(p.issuer, '(issuer not named: ' || p.id || ')')) as cited_by
+               count(distinct pi.issuer) as issuers, count(distinct r.policy_id) as policies,
+               group_concat(distinct pi.issuer) as cited_by
         from works w
         join policy_references r on r.work_id = w.id
-        join policies p on p.id = r.policy_id
+        join policy_issuers pi on pi.policy_id = r.policy_id
         group by w.id
         order by issuers desc, policies desc, w.first_author, w.id""",
     "policy_overlap": """
@@ -206,9 +219,8 @@ VIEWS: dict[str, str] = {
                round(1.0 * shared_works / nullif(all_works, 0), 3) as jaccard
         from counted order by jaccard desc, policy_a, policy_b""",
     "coverage": """
-        select s.id as statement_id, s.policy_id,
-               coalesce(p.issuer, '(issuer not named: ' || p.id || ')') as issuer, p.title as policy_title, s.indication, s.status,
+        select s.id as statement_id, s.policy_id, pi.issuer, p.title as policy_title, s.indication, s.status,
                s.status_text, s.logic, s.line_of_business, s.text, s.line_start, s.line_end, p.review_status
-        from statements s join policies p on p.id = s.policy_id
+        from statements s join policies p on p.id = s.policy_id join policy_issuers pi on pi.policy_id = p.id
         order by s.policy_id, s.ordinal""",
 }
