@@ -146,6 +146,94 @@ class Trial(Located):
     registry_id: str | None = None
 
 
+def _check_patterns(owner: str, patterns: list[str]) -> None:
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise Invalid(f"pattern {pattern!r} of {owner!r} is not a regular expression: {exc}") from None
+
+
+@dataclass(frozen=True)
+class SectionKind(Located):
+    """A kind of section, known by the words of its heading (data/curation/sections.yml)."""
+
+    id: str
+    patterns: list[str]
+    role: str | None = None  # "closing", "end-matter" or "notice"
+
+    def __post_init__(self):
+        if self.role not in (None, "closing", "end-matter", "notice"):
+            raise Invalid(f"role {self.role!r} of {self.id!r} is not closing, end-matter or notice")
+        _check_patterns(self.id, self.patterns)
+
+
+@dataclass(frozen=True)
+class Position(Located):
+    """A coverage position as worded, and the status it stands for (data/curation/positions.yml)."""
+
+    id: str
+    status: str
+    polarity: str  # "covered" or "not covered"
+    patterns: list[str]
+
+    def __post_init__(self):
+        if self.polarity not in ("covered", "not covered"):
+            raise Invalid(f"polarity {self.polarity!r} of {self.id!r} is not 'covered' or 'not covered'")
+        _check_patterns(self.id, self.patterns)
+
+
+@dataclass(frozen=True)
+class Site(Located):
+    """An organ or site, by the stems of the words naming it (data/curation/sites.yml)."""
+
+    id: str
+    stems: list[str]
+
+
+@dataclass(frozen=True)
+class GuidelineKind(Located):
+    id: str
+    patterns: list[str]
+    in_references: bool = True
+
+    def __post_init__(self):
+        _check_patterns(self.id, self.patterns)
+
+
+@dataclass(frozen=True)
+class GuidelineSeries(Located):
+    """A guideline series cited as "<name>: <topic>" (data/curation/guideline_series.yml)."""
+
+    id: str
+    body: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Terms(Located):
+    """Phrases that give a passage one role, such as naming a line of business (data/curation/terms.yml)."""
+
+    id: str
+    patterns: list[str]
+    note: str | None = None
+
+    def __post_init__(self):
+        _check_patterns(self.id, self.patterns)
+
+
+@dataclass(frozen=True)
+class Genre:
+    """The words of the genre the parser reads documents by: data/curation/ beside the indications."""
+
+    sections: list[SectionKind]
+    positions: list[Position]
+    sites: list[Site]
+    guideline_kinds: list[GuidelineKind]
+    guideline_series: list[GuidelineSeries]
+    terms: list[Terms]
+
+
 @dataclass(frozen=True)
 class Curation:
     """The vocabularies of data/curation/, each file loaded and checked."""
@@ -153,6 +241,7 @@ class Curation:
     guideline_bodies: list[GuidelineBody]
     indications: list[Indication]
     trials: list[Trial]
+    genre: Genre | None = None
 
 
 T = typing.TypeVar("T")
@@ -162,10 +251,21 @@ def load_manifest(data_dir: Path) -> list[PolicyEntry]:
     return load_entries(data_dir / "policies.yml", PolicyEntry)
 
 
+DEFAULT_CURATION = Path(__file__).resolve().parents[1] / "data" / "curation"
+
+
+def load_genre(folder: Path = DEFAULT_CURATION) -> Genre:
+    """The genre's vocabulary from folder (the repository's data/curation/ unless told)."""
+    return Genre(*(load_entries(folder / f"{name}.yml", model) for name, model in [
+        ("sections", SectionKind), ("positions", Position), ("sites", Site), ("guideline_kinds", GuidelineKind),
+        ("guideline_series", GuidelineSeries), ("terms", Terms)]))
+
+
 def load_curation(folder: Path) -> Curation:
     curation = Curation(load_entries(folder / "guideline_bodies.yml", GuidelineBody),
                         load_entries(folder / "indications.yml", Indication),
-                        load_entries(folder / "trials.yml", Trial))
+                        load_entries(folder / "trials.yml", Trial),
+                        load_genre(folder))
     ids = {i.id for i in curation.indications}
     for indication in curation.indications:
         if indication.broader is not None and indication.broader not in ids:

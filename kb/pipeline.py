@@ -22,7 +22,7 @@ from .enrich import EnrichReport, Settings
 from .enrich import enrich as enrich_stage
 from .enrich.apply import apply_cache
 from .graph import build_graph, edge_views, graph_rows
-from .ingest import DocumentError, Problem, load_bodies, parse_document
+from .ingest import DocumentError, Problem, Vocabulary, load_bodies, parse_document
 from .ingest.document import MAX_DOCUMENT_BYTES
 from .rdf.persist import new_stamp, store_path, write_store
 from .resolve import resolve
@@ -78,6 +78,7 @@ def build(db_path: Path, data_dir: Path, strict: bool = False, cache_path: Path 
     entries += unlisted_documents(data_dir, entries)
     curation = load_curation(data_dir / "curation")
     bodies = load_bodies([{"id": b.id, "name": b.name, "aliases": b.aliases} for b in curation.guideline_bodies])
+    vocabulary = Vocabulary(curation.genre)
     tables: dict[str, list[dict]] = {name: [] for name in TABLES}
     tables["guideline_bodies"] = [{"id": b.id, "name": b.name} for b in curation.guideline_bodies]
     for entry in entries:
@@ -92,7 +93,7 @@ def build(db_path: Path, data_dir: Path, strict: bool = False, cache_path: Path 
             data = path.read_bytes()
             report.note(check_entry(entry, data, hashlib.sha256(data).hexdigest(), source))
         try:
-            policy = parse_document(path, source, bodies)
+            policy = parse_document(path, source, bodies, vocabulary)
         except DocumentError as exc:
             report.note([Problem("error", "document-unreadable", exc.source, exc.line, exc.message)])
             report.failed.append(entry.id)

@@ -26,14 +26,17 @@ from .regulatory import extract_devices
 from .sections import build_sections
 from .statements import extract_statements
 from .tables import extract_history, extract_trials
+from .vocabulary import Vocabulary, default_vocabulary
 
-__all__ = ["parse_document", "DocumentError", "Policy", "Problem", "load_bodies", "Body"]
+__all__ = ["parse_document", "DocumentError", "Policy", "Problem", "load_bodies", "Body", "Vocabulary"]
 
-def parse_document(path: Path, source: str, bodies: list[Body]) -> Policy:
+def parse_document(path: Path, source: str, bodies: list[Body], vocabulary: Vocabulary | None = None) -> Policy:
+    """Every record of one document; the genre's words come from vocabulary (else data/curation/)."""
+    vocab = vocabulary or default_vocabulary()
     doc = Document.load(path, source)
     blocks = split_blocks(doc.lines)
-    sections, section_of = build_sections(blocks, len(doc.lines))
-    ctx = Context(doc, blocks, sections, section_of)
+    sections, section_of = build_sections(blocks, len(doc.lines), vocab)
+    ctx = Context(doc, blocks, sections, section_of, vocab)
     policy = Policy(source, document=doc)
     policy.sections = [
         SectionRecord(s.number, s.heading or "(front matter)", s.path, s.level, s.kind,
@@ -46,7 +49,7 @@ def parse_document(path: Path, source: str, bodies: list[Body]) -> Policy:
     policy.references = extract_references(ctx)
     policy.citations = extract_citations(ctx)
     check_citations(ctx, policy.citations, policy.references)
-    policy.evidence = link_evidence(policy.statements, policy.citations, policy.sections)
+    policy.evidence = link_evidence(policy.statements, policy.citations, policy.sections, vocab.sites_of)
     policy.trials = extract_trials(ctx)
     policy.guidelines = from_references(ctx, policy.references, bodies) + from_text(ctx, bodies)
     policy.recommendations = extract_recommendations(ctx, policy.guidelines)

@@ -12,7 +12,6 @@ import re
 from .context import Context
 from .markup import clean
 from .records import Code, CodeNote
-from .vocabulary import CODES_COVERED, status_of
 
 _CODE_SHAPES = [
     ("CPT", r"\d{4}[0-9FTU]"),
@@ -72,9 +71,10 @@ def extract_codes(ctx: Context) -> tuple[list[Code], list[CodeNote]]:
         if block.kind == "heading":
             continue
         if block.kind == "para" and not _CODE.match(block.text):
-            said = status_of(block.text)
-            if CODES_COVERED.search(block.text):
-                said = (CODES_COVERED.search(block.text).group(0), "medically necessary")
+            said = ctx.vocab.status_of(block.text)
+            covered = ctx.vocab.term("codes-covered").search(block.text)
+            if covered:
+                said = (covered.group(0), "medically necessary")
             if said:
                 status = said
                 if heading_system and heading_system.startswith("ICD") and "diagnos" in block.text.lower():

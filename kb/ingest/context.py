@@ -7,6 +7,7 @@ from .blocks import Block
 from .document import Document
 from .records import Problem
 from .sections import Section
+from .vocabulary import Vocabulary
 
 
 @dataclass
@@ -15,6 +16,7 @@ class Context:
     blocks: list[Block]
     sections: list[Section]
     section_of: dict[int, Section]  # keyed by the block's line number
+    vocab: Vocabulary
     problems: list[Problem] = field(default_factory=list)
 
     def __post_init__(self) -> None:

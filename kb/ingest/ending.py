@@ -33,7 +33,6 @@ from .context import Context
 from .document import DocumentError
 from .markup import clean
 from .records import Citation, Reference
-from .vocabulary import CLOSING_KINDS, END_MATTER_KINDS, NOTICES
 
 _OPEN_TAG = re.compile(r"<(ul|ol|li|p|sup|sub|b|i|a|table|tr|td)\b[^>]*>", re.I)
 _CLOSE_TAG = re.compile(r"</(ul|ol|li|p|sup|sub|b|i|a|table|tr|td)>", re.I)
@@ -98,11 +97,11 @@ def _left_open(last: Block, lead_in: bool) -> str | None:
 
 def _outside_end_matter(ctx: Context, last: Block) -> str | None:
     section = node = ctx.section(last)
-    in_end_matter = section.kind in END_MATTER_KINDS
+    in_end_matter = section.kind in ctx.vocab.end_matter_kinds
     while node is not None and not in_end_matter:
-        in_end_matter = bool(NOTICES.search(node.heading))
+        in_end_matter = ctx.vocab.is_notice(node.heading)
         node = node.parent
-    if in_end_matter and any(s.kind in CLOSING_KINDS for s in ctx.sections):
+    if in_end_matter and any(s.kind in ctx.vocab.closing_kinds for s in ctx.sections):
         return None
     return (f"the document ends in {section.path or '(front matter)'!r}, before the references or history a "
             f"policy closes with")

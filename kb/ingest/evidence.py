@@ -7,10 +7,10 @@ names every site the policy covers. Each link records the sites that matched.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .records import Citation, SectionRecord, Statement
-from .vocabulary import sites_of
 
 
 @dataclass
@@ -20,8 +20,8 @@ class EvidenceLink:
     sites: str
 
 
-def link_evidence(statements: list[Statement], citations: list[Citation],
-                  sections: list[SectionRecord]) -> list[EvidenceLink]:
+def link_evidence(statements: list[Statement], citations: list[Citation], sections: list[SectionRecord],
+                  sites_of: Callable[[str], set[str]]) -> list[EvidenceLink]:
     by_number = {s.number: s for s in sections}
 
     def headings(number: int | None) -> str:

@@ -12,17 +12,8 @@ from dataclasses import dataclass
 from .context import Context
 from .records import Guideline, Reference
 
-_KINDS = [
-    ("coverage determination", r"\b(?:national|local) coverage determination\b|\bNCD\b|\bLCD\b"),
-    ("appropriateness criteria", r"\bappropriateness criteria\b"),
-    ("position statement", r"\b(?:position|best practice|consensus) statements?\b"),
-    ("guidance", r"\binterventional procedures? guidance\b"),
-    ("guideline", r"\bguidelines?\b"),
-]
-_TEXT_KINDS = _KINDS + [("recommendation", r"\brecommendations?\b")]
 _VERSION = re.compile(r"\b(?:Version|v\.?)\s*(?P<v>\d+\.(?P<y>(?:19|20)\d{2}))\b", re.I)
 _PAREN_YEAR = re.compile(r"\((?P<y>(?:19|20)\d{2})(?:,\s*updated\s+(?P<u>(?:19|20)\d{2}))?\)")
-_NCCN_TOPIC = re.compile(r"\bOncology\W{0,3}\s*(?P<t>[A-Z][^.:]+?)\s*(?:\.|$)")
 _TOPIC = re.compile(
     r"\b(?:guidelines?|appropriateness criteria(?:\s*[®™]|\s*\(R\))?(?:\s*\([^)]*\))?)\s+(?:on|for)\s+(?:the\s+)?"
     r"(?P<t>[^(.,\"“;:]+?)(?=\s*\(|\s+(?:state|address|consider|include|made|make|indicate|support|note|do|"
@@ -58,8 +49,8 @@ def _bodies_in(text: str, bodies: list[Body]) -> list[Body]:
     return [body for body in bodies if body.pattern.search(text)]
 
 
-def _kind(text: str, kinds) -> str | None:
-    return next((kind for kind, pattern in kinds if re.search(pattern, text, re.I)), None)
+def _kind(text: str, kinds: list[tuple[str, re.Pattern]]) -> str | None:
+    return next((kind for kind, pattern in kinds if pattern.search(text)), None)
 
 
 def from_references(ctx: Context, references: list[Reference], bodies: list[Body]) -> list[Guideline]:
@@ -67,14 +58,14 @@ def from_references(ctx: Context, references: list[Reference], bodies: list[Body
     for ref in references:
         named = _bodies_in(ref.authors or "", bodies) if ref.corporate_author else []
         version = _VERSION.search(ref.raw)
-        kind = _kind(ref.raw, _KINDS) or ("guideline" if named and version else None)
+        kind = _kind(ref.raw, ctx.vocab.guideline_kinds) or ("guideline" if named and version else None)
         if not kind:
             continue  # a versioned document by a guideline body is a guideline even unnamed as one
         named = named or _bodies_in(ref.raw, bodies)
-        topic = _NCCN_TOPIC.search(ref.title or "") or _NCCN_TOPIC.search(ref.raw)
+        topic = ctx.vocab.series_topic(ref.title or "") or ctx.vocab.series_topic(ref.raw)
         found.append(Guideline(
             named[0].id if named else None, ref.span, ref.section, kind, ref.raw,
-            topic=topic.group("t") if topic else ref.title,
+            topic=topic or ref.title,
             version=version.group("v") if version else None,
             year=int(version.group("y")) if version else ref.year,
             source="reference", reference_position=ref.position,
@@ -88,7 +79,7 @@ def from_text(ctx: Context, bodies: list[Body]) -> list[Guideline]:
         if block.kind not in ("para", "item") or ctx.section(block).kind in ("references", "history"):
             continue
         for sentence in _SENTENCE.split(block.text):
-            kind = _kind(sentence, _TEXT_KINDS)
+            kind = _kind(sentence, ctx.vocab.text_kinds)
             named = _bodies_in(sentence, bodies) if kind else []
             for body in named:
                 version = _VERSION.search(sentence)

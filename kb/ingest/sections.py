@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .blocks import Block
-from .vocabulary import section_kind
+from .vocabulary import Vocabulary
 
 
 @dataclass
@@ -36,7 +36,7 @@ class Section:
         return " > ".join(reversed(parts))
 
 
-def build_sections(blocks: list[Block], n_lines: int) -> tuple[list[Section], dict[int, Section]]:
+def build_sections(blocks: list[Block], n_lines: int, vocab: Vocabulary) -> tuple[list[Section], dict[int, Section]]:
     """Sections in document order, and the section of every block (keyed by line number)."""
     front = Section(0, "", 0, 1, n_lines, None, None)
     sections = [front]
@@ -47,7 +47,7 @@ def build_sections(blocks: list[Block], n_lines: int) -> tuple[list[Section], di
             while len(stack) > 1 and stack[-1].level >= block.level:
                 stack.pop().end_line = block.line - 1
             section = Section(len(sections), block.text, block.level, block.line, n_lines, stack[-1],
-                              section_kind(block.text))
+                              vocab.section_kind(block.text))
             sections.append(section)
             stack.append(section)
         where[block.line] = stack[-1]

@@ -12,7 +12,7 @@ import re
 from .context import Context
 from .outline import Node, build_outline, units_from_blocks
 from .records import Criterion, Statement, Threshold
-from .vocabulary import ALL_OF, ANY_OF, COVERAGE_VERB, CRITERIA_LEAD, LINE_OF_BUSINESS, status_of
+from .vocabulary import ALL_OF, ANY_OF, COVERAGE_VERB, Vocabulary, default_vocabulary
 from .codes import codes_named_in
 
 _STOP = r"(?=\s+(?:that|which)\s+(?:is|are)\b|\s+when\b|\s+if\b|\s+providing\b|\s*\(CPT\b|:|\.\s|\.$|$)"
@@ -54,10 +54,11 @@ def _strip_label(text: str, label: str | None) -> str:
     return text.strip()
 
 
-def indication_of(text: str) -> str | None:
+def indication_of(text: str, vocab: Vocabulary | None = None) -> str | None:
     """What a statement is about, from the earliest phrase that introduces it."""
+    vocab = vocab or default_vocabulary()
     matches = [m for m in (p.search(text) for p in _INDICATION_PATTERNS)
-               if m and not status_of(m.group("x")) and not _LIST_LEAD.search(m.group("x"))]
+               if m and not vocab.status_of(m.group("x")) and not _LIST_LEAD.search(m.group("x"))]
     if not matches:
         return None
     return min(matches, key=lambda m: m.start("x")).group("x").strip(" ,;.")
@@ -113,9 +114,10 @@ def _criteria(ctx: Context, nodes: list[Node], into: list[Criterion], parent: in
         _criteria(ctx, node.children, into, criterion.ordinal)
 
 
-def _line_of_business(section) -> str | None:
+def _line_of_business(ctx: Context, section) -> str | None:
     while section is not None and section.number:
-        if section.kind == "policy" and LINE_OF_BUSINESS.search(section.heading) and section.own_kind is None:
+        if section.kind == "policy" and ctx.vocab.term("line-of-business").search(section.heading) \
+                and section.own_kind is None:
             return section.heading
         section = section.parent
     return None
@@ -124,13 +126,13 @@ def _line_of_business(section) -> str | None:
 def _statement(ctx: Context, node: Node, status, section, lead_in: str | None, ordinal: int) -> Statement:
     text = _strip_label(node.text, node.label)
     status_text, status_norm = status
-    indication = indication_of(text) if lead_in is None else None
+    indication = indication_of(text, ctx.vocab) if lead_in is None else None
     if lead_in is not None:
         match = _ITEM_INDICATION.search(text)
         indication = (match.group("x") if match else text).strip(" ,;.")
     statement = Statement(ordinal, text, status_text, status_norm, node.unit.span, section.number,
                           indication=indication, label=node.label, lead_in=lead_in,
-                          line_of_business=_line_of_business(section))
+                          line_of_business=_line_of_business(ctx, section))
     if indication is None:
         ctx.report("warning", "indication-not-found", node.unit.span.line_start,
                    f"coverage statement names no indication the parser recognises: {text[:80]!r}")
@@ -148,11 +150,11 @@ def extract_statements(ctx: Context) -> list[Statement]:
     for run in ctx.runs("policy"):
         roots = build_outline(units_from_blocks(ctx.doc, run))
         line_section = {b.line: ctx.section(b) for b in run}
-        for node in _statement_nodes(roots):
+        for node in _statement_nodes(ctx.vocab, roots):
             section = line_section[node.unit.span.line_start]
-            status = status_of(node.text)
+            status = ctx.vocab.status_of(node.text)
             lead = _strip_label(node.text, node.label)
-            if node.children and not CRITERIA_LEAD.search(lead):
+            if node.children and not ctx.vocab.term("criteria-lead").search(lead):
                 for child in node.children:  # a list of indications under one opening sentence
                     item = _statement(ctx, child, status, section, lead, len(statements) + 1)
                     item.logic = _logic(_strip_label(child.text, child.label)) if child.children else None
@@ -166,11 +168,11 @@ def extract_statements(ctx: Context) -> list[Statement]:
     return statements
 
 
-def _statement_nodes(nodes: list[Node]):
+def _statement_nodes(vocab: Vocabulary, nodes: list[Node]):
     """Outermost nodes that state a coverage position; their subtrees are their lists."""
     for node in nodes:
-        status = status_of(node.text)
+        status = vocab.status_of(node.text)
         if status and COVERAGE_VERB.search(node.text[: node.text.lower().find(status[0].lower())]):
             yield node
         else:
-            yield from _statement_nodes(node.children)
+            yield from _statement_nodes(vocab, node.children)

@@ -1,99 +1,90 @@
-"""The words policy documents use for their parts and their coverage positions: one place for each.
+"""The genre's words, compiled into the matchers the parser reads documents by.
 
-These describe the genre (medical policy), not any one payer's file.
+The words are reviewed data (data/curation/*.yml, typed by kb.curation): the kinds of section,
+the coverage positions, organ sites, kinds of guideline and the phrases that give a passage a
+role. This module holds only grammar, which is the same for every issuer.
 """
 from __future__ import annotations
 
 import re
+from functools import cache
 
-# Section kinds, tried in order against a heading's text; the first match wins.
-SECTION_KINDS: list[tuple[str, re.Pattern]] = [
-    (kind, re.compile(pattern, re.I))
-    for kind, pattern in [
-        ("references", r"^(references|sources of information|bibliography|literature cited|works cited)\b"),
-        ("history", r"\b(policy history|revision history|revisions?)\b|^history$"),
-        ("related", r"\brelated (medical )?polic|\bcross.?references?\b"),
-        ("trials", r"\bongoing\b.*\btrials?\b|\bunpublished\b.*\btrials?\b"),
-        ("guidelines", r"\bguidelines?\b|\bposition statements?\b"),
-        ("regulatory", r"\bregulatory status\b"),
-        ("documentation", r"\bdocumentation requirements?\b|\binformation needed for review\b"),
-        ("authorization", r"\b(prior|pre)[- ]?(authori[sz]ation|approval|certification)\b"),
-        ("codes", r"\bcod(e|es|ing)\b|\bcode\(s\)|\bcpt\b|\bhcpcs\b|\bicd[- ]?10\b"),
-        ("policy", r"^policy( coverage)?( criteria| statements?)?$|^policy\s*:|"
-                   r"\bcoverage criteria\b|\bmedical policy criteria\b|^medical necessity\b|^criteria$"),
-    ]
-]
-
-# What a policy closes with: its references or history, which codes and notices that apply to every
-# policy of the issuer may follow. A document that ends anywhere else was cut short (see ending.py).
-CLOSING_KINDS = ("references", "history")
-END_MATTER_KINDS = CLOSING_KINDS + ("codes",)
-NOTICES = re.compile(r"\bdisclaimer\b|\bterms of use\b|\binstructions for use\b|\bpertaining to all\b", re.I)
-
-# Coverage positions as worded -> normalised. Longest, most specific phrases first.
-STATUSES: list[tuple[re.Pattern, str]] = [
-    (re.compile(p, re.I), status)
-    for p, status in [
-        (r"experimental\s*(?:/|,|and|or)\s*investigational|investigational\s*(?:/|and|or)\s*experimental",
-         "experimental/investigational"),
-        (r"not\s+medically\s+necessary", "not medically necessary"),
-        (r"investigational", "investigational"),
-        (r"experimental", "experimental/investigational"),
-        (r"medically\s+necessary", "medically necessary"),
-        (r"\bnot\s+covered\b", "not covered"),
-    ]
-]
+from ..curation import CurationError, Genre, load_genre
 
 # A coverage statement says that something is (or may be) considered <status>.
 COVERAGE_VERB = re.compile(r"\b(?:is|are|be|considers?|deemed|remains?)\b", re.I)
 
-# A code table's lead-in that makes its codes covered when the policy's criteria are met.
-CODES_COVERED = re.compile(r"criteria\s+must\s+be\s+met\s+for\s+the\s+following\s+codes?|"
-                           r"(?<!not )covered\s+(?:if|when)\s+(?:selection\s+)?criteria\s+are\s+met", re.I)
-
-# Lists under a statement: criteria (conditions to meet) or indications (things treated).
-CRITERIA_LEAD = re.compile(r"\bcriteri(?:a|on)\b|\bconditions?\b.*\bmet\b|\bproviding\b", re.I)
+# How the items of a list under a statement combine.
 ANY_OF = re.compile(r"\b(?:either|any|at least one|one or more)\b", re.I)
 ALL_OF = re.compile(r"\b(?:all|each|both|every)\b", re.I)
 
-# Line of business named in a heading above coverage statements.
-LINE_OF_BUSINESS = re.compile(r"\b(commercial|medicare|medicaid|members?|hmo|ppo|fep|indemnity)\b", re.I)
+_NEEDED_TERMS = ("line-of-business", "codes-covered", "criteria-lead")
+# The number of a numbered heading: "8. References", "1.4 Policy", "I. Medical Necessity:", "B) Codes".
+HEADING_NUMBER = re.compile(r"^\s*(?:\d{1,2}(?:\.\d{1,2})+\.?|\d{1,2}[.)]|[IVXLCivxlc]{1,6}[.)]|[A-Za-z][.)])\s+")
 
 
-def status_of(text: str) -> tuple[str, str] | None:
-    """(status as worded, normalised status) of the first coverage position named in text."""
-    for pattern, status in STATUSES:
-        match = pattern.search(text)
-        if match:
-            return match.group(0), status
-    return None
+def _any(patterns: list[str]) -> re.Pattern:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.I)
 
 
-def section_kind(heading: str) -> str | None:
-    for kind, pattern in SECTION_KINDS:
-        if pattern.search(heading):
-            return kind
-    return None
+class Vocabulary:
+    """Matchers built from the genre's reviewed words."""
 
-# Organs and sites, by word stems, so a statement about "renal cell carcinoma" meets the
-# evidence sections headed "Renal Tumors" or "Kidney Cancer" in the same document.
-SITES: dict[str, tuple[str, ...]] = {
-    "kidney": ("kidney", "renal", "nephr"),
-    "lung": ("lung", "pulmonary", "bronch", "nsclc", "thorac", "airway"),
-    "liver": ("liver", "hepat", "hcc"),
-    "breast": ("breast", "fibroadenoma", "mammar"),
-    "pancreas": ("pancrea",),
-    "bone": ("bone", "osseous", "osteo", "spinal", "skelet"),
-    "prostate": ("prostat",),
-    "skin": ("skin", "dermatolog", "cutaneous"),
-    "eye": ("uveal", "ocular", "eye"),
-    "cervix": ("cervi",),
-    "soft tissue": ("sarcoma", "soft tissue", "desmoid"),
-    "neuroendocrine": ("neuroendocrine",),
-    "colorectum": ("colorectal", "colon", "rectal", "crc"),
-}
+    def __init__(self, genre: Genre):
+        missing = [t for t in _NEEDED_TERMS if t not in {term.id for term in genre.terms}]
+        if missing:
+            raise CurationError(f"terms.yml: no entry for {', '.join(missing)}, which the parser needs")
+        self._kinds = [(s.id, _any(s.patterns)) for s in genre.sections if s.role != "notice"]
+        self.closing_kinds = tuple(s.id for s in genre.sections if s.role == "closing")
+        self.end_matter_kinds = self.closing_kinds + tuple(s.id for s in genre.sections if s.role == "end-matter")
+        self._notices = [_any(s.patterns) for s in genre.sections if s.role == "notice"]
+        self._positions = [(p, [re.compile(x, re.I) for x in p.patterns]) for p in genre.positions]
+        self._polarity = {p.status: p.polarity for p in genre.positions}
+        self._sites = [(s.id, tuple(s.stems)) for s in genre.sites]
+        self.guideline_kinds = [(k.id, _any(k.patterns)) for k in genre.guideline_kinds if k.in_references]
+        self.text_kinds = [(k.id, _any(k.patterns)) for k in genre.guideline_kinds]
+        self._series = [re.compile(r"(?i:\b" + re.escape(s.name) + r")\W{0,3}\s*(?P<t>[A-Z][^.:]+?)\s*(?:\.|$)")
+                        for s in genre.guideline_series]
+        self._terms = {t.id: _any(t.patterns) for t in genre.terms}
+
+    def term(self, name: str) -> re.Pattern:
+        return self._terms[name]
+
+    def section_kind(self, heading: str) -> str | None:
+        """The kind a heading gives its section; numbering ("8.", "1.4", "I.") does not count."""
+        heading = HEADING_NUMBER.sub("", heading, count=1)
+        return next((kind for kind, pattern in self._kinds if pattern.search(heading)), None)
+
+    def is_notice(self, heading: str) -> bool:
+        return any(pattern.search(heading) for pattern in self._notices)
+
+    def status_of(self, text: str) -> tuple[str, str] | None:
+        """(status as worded, normalised status) of the first coverage position named in text."""
+        for position, patterns in self._positions:
+            for pattern in patterns:
+                match = pattern.search(text)
+                if match:
+                    return match.group(0), position.status
+        return None
+
+    def polarity(self, status: str) -> str | None:
+        return self._polarity.get(status)
+
+    def sites_of(self, text: str) -> set[str]:
+        words = re.findall(r"[a-z]+", text.lower())
+        words += [f"{a} {b}" for a, b in zip(words, words[1:])]
+        return {site for site, stems in self._sites for word in words if word.startswith(stems)}
+
+    def series_topic(self, text: str) -> str | None:
+        """The topic written after a guideline series' name: "... in Oncology: Kidney Cancer." -> "Kidney Cancer"."""
+        for pattern in self._series:
+            match = pattern.search(text)
+            if match:
+                return match.group("t")
+        return None
 
 
-def sites_of(text: str) -> set[str]:
-    words = re.findall(r"[a-z]+(?: tissue)?", text.lower())
-    return {site for site, stems in SITES.items() for word in words if word.startswith(stems)}
+@cache
+def default_vocabulary() -> Vocabulary:
+    """The repository's own vocabulary (data/curation/), for callers that do not pass one."""
+    return Vocabulary(load_genre())
