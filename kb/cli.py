@@ -1,17 +1,15 @@
-"""The `kb` command: a thin layer over kb.store and kb.ingest."""
+"""The `kb` command: a thin layer over the Python API (kb.pipeline, kb.store.read, kb.cite, kb.enrich, kb.rdf)."""
 from __future__ import annotations
 
 import csv
 import json
 import os
-import sqlite3
 import sys
 from pathlib import Path
 
 import click
-from tabulate import tabulate
 
-from .cite import FORMATS, STYLES, Lookup, lookup
+from .cite import FORMATS, STYLES, describe, lookup
 from .curation import CurationError
 from .enrich import Settings
 from .enrich.cache import DEFAULT_CACHE, CacheError
@@ -21,6 +19,9 @@ from .rdf.mapping import build_rdf
 from .rdf.guard import check
 from .rdf.sparql import Limits, QueryRefused, formats, load_store, run
 from .store.atomic import TargetError
+from .store.present import FORMATS as TABLE_FORMATS
+from .store.present import render
+from .store.read import KnowledgeBase, NotAKnowledgeBase, QueryError
 from .pipeline import BuildError, build, enrich
 
 DEFAULT_DB = Path("build/kb.db")
@@ -115,28 +116,21 @@ def enrich_command(db_path, cache_path, eutils_url, refresh, imports, require_ne
                                    f"citations could not be fetched")
 
 
-def _open(db_path: Path) -> sqlite3.Connection:
-    if not db_path.is_file():
-        raise click.ClickException(f"{db_path}: no knowledge base here; run `kb build` first")
-    return sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+def _open(db_path: Path) -> KnowledgeBase:
+    try:
+        return KnowledgeBase.open(db_path)
+    except NotAKnowledgeBase as exc:
+        raise click.ClickException(str(exc)) from None
 
 
-def _emit(columns: list[str], rows: list[tuple], fmt: str) -> None:
-    if fmt == "json":
-        click.echo(json.dumps([dict(zip(columns, row)) for row in rows], indent=2, ensure_ascii=False))
-    elif fmt == "csv":
-        writer = csv.writer(sys.stdout)
-        writer.writerow(columns)
-        writer.writerows(rows)
-    else:
-        click.echo(tabulate(rows, headers=columns, tablefmt="simple", maxcolwidths=60))
+format_option = click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="table", show_default=True)
 
 
 @cli.command(name="query")
 @click.argument("name", required=False)
 @db_option
 @click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="A value for a :name parameter.")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@format_option
 @click.option("--queries", "queries_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
               default=DEFAULT_QUERIES, help="Folder of canned queries (the same files Datasette serves).")
 def query_command(name, db_path, params, fmt, queries_dir):
@@ -153,62 +147,21 @@ def query_command(name, db_path, params, fmt, queries_dir):
     missing = [p for p in parameters(queries[name]["sql"]) if p not in values]
     if missing:
         raise click.ClickException(f"{name} needs {', '.join(f'-p {m}=...' for m in missing)}")
-    with _open(db_path) as conn:
-        cursor = conn.execute(queries[name]["sql"], values)
-        _emit([d[0] for d in cursor.description], cursor.fetchall(), fmt)
+    with _open(db_path) as kb:
+        try:
+            columns, rows = kb.query(queries[name]["sql"], values)
+        except QueryError as exc:
+            raise click.ClickException(f"{name}: {exc}") from None
+    click.echo(render(columns, rows, fmt), nl=False)
 
 
 @cli.command(name="matrix")
 @db_option
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@format_option
 def matrix_command(db_path, fmt):
     """The coverage matrix as a grid: an indication per row, a policy per column, statuses in the cells."""
-    with _open(db_path) as conn:
-        policies = [row[0] for row in conn.execute("select id from policies order by id")]
-        cells: dict[tuple[str, str], list[str]] = {}
-        labels: dict[str, str] = {}
-        for indication_id, label, policy, status, mapping in conn.execute(
-                "select indication_id, indication, policy_id, status, mapping from coverage_matrix"):
-            labels[indication_id] = label
-            text = status + ("" if mapping == "direct" else f" ({mapping})")
-            cells.setdefault((indication_id, policy), []).append(text)
-    rows = [(labels[i], *("; ".join(cells.get((i, p), [])) for p in policies)) for i in sorted(labels)]
-    _emit(["indication", *policies], rows, fmt)
-
-
-def describe(result: Lookup, fmt: str) -> list[str]:
-    """The lines `kb cite` prints for one query: citations, and in text form where policies cite them."""
-    if not result.found:
-        lines = [f"{result.query}: not found"]
-        if result.suggestions:
-            lines += ["  did you mean:"] + [f"    {s['label'][:100]}  [{s['id']}]" for s in result.suggestions]
-        else:
-            lines.append("  nothing close; try a PMID, DOI, NCT id, trial name, 'Author Year' or words of the title")
-        return lines
-    if fmt != "text":
-        return [r["citation"] for r in result.results if r["citation"]]
-    lines = [f"{result.query}: {len(result.results)} found (read as {result.matched_as})"]
-    for r in result.results:
-        if r["citation"] is None:
-            lines += [f"  trial {r['trial_id']} ({r['trial']['registry_id'] or 'no registry id'}): {r['note']}"]
-        else:
-            lines += [f"  [{r['work_id']}] {r['citation']}", f"    fields from: {r['fields_from']}"]
-            if r["authors_truncated"]:
-                lines.append('    the policies cut the author list with "et al"; `kb enrich` adds the full list')
-            if r["trials"]:
-                lines.append(f"    reports trial: {', '.join(r['trials'])}")
-        for place in r["cited_by"]:
-            where = f"    cited by {place['policy_id']}"
-            if "reference_number" in place:
-                where += f" #{place['reference_number']} (line {place['reference_line']})"
-                if place.get("marker"):
-                    where += f"; {place['marker']} in {place['cited_in_section']}, line {place['citation_line']}"
-            else:
-                where += f" (line {place['line_start']})"
-            lines.append(where)
-        lines += [f"    statement resting on it: {s['policy_id']}: {s['indication']} — {s['status']} "
-                  f"(line {s['line_start']})" for s in r["statements"]]
-    return lines
+    with _open(db_path) as kb:
+        click.echo(render(*kb.matrix(), fmt), nl=False)
 
 
 @cli.command(name="cite")
@@ -221,9 +174,9 @@ def cite_command(query, db_path, style, fmt, batch):
     """Find a work by PMID, DOI, NCT id, trial name, 'Author Year' or words; cite it; show who cites it."""
     if (query is None) == (batch is None):
         raise click.UsageError("give a QUERY or --file LIST")
-    with _open(db_path) as conn:
+    with _open(db_path) as kb:
         if query is not None:
-            result = lookup(conn, query, style, fmt)
+            result = lookup(kb, query, style, fmt)
             click.echo("\n".join(describe(result, fmt)))
             if not result.found:
                 sys.exit(1)
@@ -234,7 +187,7 @@ def cite_command(query, db_path, style, fmt, batch):
             line = line.strip()
             if not line or line.startswith("#"):
                 continue
-            result = lookup(conn, line, style, fmt)
+            result = lookup(kb, line, style, fmt)
             found, missing = found + result.found, missing + (not result.found)
             notes_only = fmt != "text"  # keep stdout a clean BibTeX / RIS / CSL-JSON stream
             click.echo(f"# line {number}: {line}", err=notes_only)
@@ -256,15 +209,15 @@ def cite_command(query, db_path, style, fmt, batch):
 @click.option("-o", "--output", type=click.File("wb"), default="-", help="File to write [default: stdout].")
 def export_command(db_path, fmt, output):
     """The knowledge base as RDF (CiTO, FaBiO, BIBO, DCTERMS, PROV-O, schema.org)."""
-    with _open(db_path) as conn:
-        graph = build_rdf(conn)
+    with _open(db_path) as kb:
+        graph = build_rdf(kb.conn)
     output.write(graph.serialize(format={"jsonld": "json-ld"}.get(fmt, fmt), encoding="utf-8"))
 
 
 @cli.command(name="sparql")
 @click.argument("query")
 @db_option
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@format_option
 @click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="Bind ?NAME to a literal.")
 @click.option("--timeout", type=float, default=Limits.seconds, show_default=True, help="Seconds before stopping.")
 @click.option("--limit", type=int, default=Limits.rows, show_default=True, help="Most rows returned.")
@@ -276,8 +229,8 @@ def sparql_command(query, db_path, fmt, params, timeout, limit):
         wanted = {"table": "csv"}.get(fmt, fmt)
         if wanted not in formats(check(text, limits.query_bytes).form):
             wanted = "json"  # an ASK answer has no CSV form
-        with _open(db_path) as conn:
-            store = load_store(conn)
+        with _open(db_path) as kb:
+            store = load_store(kb.conn)
         body, media_type, truncated = run(store, text, wanted, limits,
                                           dict(p.split("=", 1) for p in params if "=" in p))
     except QueryRefused as error:
@@ -285,8 +238,9 @@ def sparql_command(query, db_path, fmt, params, timeout, limit):
     output = body.decode("utf-8")
     if fmt == "table" and media_type == "text/csv":
         rows = list(csv.reader(output.splitlines()))
-        output = tabulate(rows[1:], headers=rows[0], tablefmt="simple", maxcolwidths=60) if rows else ""
-    click.echo(output)
+        click.echo(render(rows[0], rows[1:]) if rows else "", nl=False)
+    else:
+        click.echo(output)
     if truncated:
         click.echo(f"(stopped at the row limit of {limit})", err=True)
 
@@ -301,7 +255,6 @@ def sparql_command(query, db_path, fmt, params, timeout, limit):
               help="Server processes.")
 def serve_command(db_path, metadata, host, port, workers):
     """Serve the knowledge base in Datasette, with the reviewer pages and the SPARQL endpoint."""
-    if not db_path.is_file():
-        raise click.ClickException(f"{db_path}: no knowledge base here; run `kb build` first")
+    _open(db_path).close()  # a clear message now, rather than an error page per request
     from .web.asgi import serve  # the web stack is imported only to serve
     serve(db_path, metadata, host, port, workers)

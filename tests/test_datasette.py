@@ -136,3 +136,33 @@ def test_work_citations_and_overlap_queries(get):
     overlap = get("/kb/policy_pair_overlap.json?_shape=array").json()[0]
     assert overlap == {"policy_a": "bcbsma-260", "policy_b": "premera-7.01.92", "shared_works": 36,
                        "all_works": 76, "jaccard": 0.474}
+
+
+def test_the_plugin_serves_the_database_its_settings_name(kb_path, tmp_path):
+    """`plugins: kb: database:` names the knowledge base; pages, links and canned queries follow it."""
+    served = tmp_path / "evidence_base.db"
+    served.write_bytes(kb_path.read_bytes())
+    metadata = yaml.safe_load((ROOT / "metadata.yml").read_text())
+    metadata["databases"] = {"evidence_base": metadata["databases"]["kb"]}
+    metadata["plugins"]["kb"].update(database="evidence_base", queries_dir=str(ROOT / "queries"))
+    datasette = Datasette([str(served)], metadata=metadata)
+
+    def get(path):
+        return asyncio.run(datasette.client.get(path))
+    work = get("/-/work/pmid:32151777")
+    assert work.status_code == 200 and 'href="/evidence_base/works/pmid:32151777">row</a>' in work.text
+    assert 'href="/evidence_base">Tables and queries</a>' in work.text
+    cite = get("/-/cite?q=SOLSTICE&style=apa&style=ama")
+    assert "/evidence_base/lines?policy_id=unnamed-solid-tumors-outside-liver&amp;n__gte=125" in cite.text
+    assert 'href="/-/cite.json?q=SOLSTICE&amp;style=apa&amp;style=ama"' in cite.text  # every argument, in order
+    queries = {q["name"] for q in get("/evidence_base.json").json()["queries"]}
+    assert {"cites_pmid", "coverage_by_indication"} <= queries
+    assert "Edges of type reports_trial" in get("/evidence_base/graph_reports_trial").text
+
+    metadata["plugins"]["kb"]["database"] = "nope"
+    misnamed = Datasette([str(served)], metadata=metadata)
+    page = asyncio.run(misnamed.client.get("/-/reviewer"))
+    assert page.status_code == 404 and "no database &#39;nope&#39; is served" in page.text
+    assert asyncio.run(misnamed.client.get("/-/graph.json?node=trial/solstice")).json()["error"] == (
+        "no database 'nope' is served: name the knowledge base in metadata.yml (plugins: kb: database)")
+    assert asyncio.run(misnamed.client.get("/")).status_code == 200

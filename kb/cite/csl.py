@@ -6,11 +6,9 @@ fact about a work is mapped once.
 from __future__ import annotations
 
 import re
-import sqlite3
 
-from ..store.read import rows
+from ..store.read import KnowledgeBase
 from ..text import MONTHS
-
 
 
 def _given(initials: str | None) -> str | None:
@@ -38,27 +36,26 @@ def _policy_authors(authors: str | None, corporate: bool) -> tuple[list[dict], b
     return names, truncated
 
 
-def csl_item(conn: sqlite3.Connection, work_id: str) -> dict:
+def csl_item(kb: KnowledgeBase, work_id: str) -> dict:
     """The CSL-JSON item of one work, with `_source` saying where its fields came from."""
-    work = rows(conn, "select * from works where id = ?", [work_id])[0]
-    ref = rows(conn, """select * from policy_references where work_id = ?
-                         order by pmid is null, policy_id, position limit 1""", [work_id])[0]
-    article = rows(conn, "select * from pubmed_articles where pmid = ?", [work["pmid"]]) if work["pmid"] else []
+    work = kb.work(work_id)
+    article = kb.pubmed_article(work["pmid"])
     item: dict = {"id": work_id, "type": {"article": "article-journal", "guideline": "report"}.get(work["kind"],
                                                                                                    "document")}
     if article:
-        a = article[0]
-        authors = rows(conn, "select * from pubmed_authors where pmid = ? order by position", [a["pmid"]])
+        authors = kb.pubmed_authors(article["pmid"])
         item["author"] = [{"literal": x["collective_name"]} if x["collective_name"] else
                           {"family": x["last_name"], "given": _given(x["initials"]) or x["fore_name"]}
                           for x in authors]
-        item.update({"title": (a["title"] or "").rstrip("."), "container-title": a["journal"],
-                     "container-title-short": a["journal_iso"], "volume": a["volume"], "issue": a["issue"],
-                     "page": a["pages"], "DOI": a["doi"], "PMID": a["pmid"], "PMCID": a["pmc"]})
-        year, month = a["year"], None
-        item["_source"] = f"PubMed record {a['pmid']}"
+        item.update({"title": (article["title"] or "").rstrip("."), "container-title": article["journal"],
+                     "container-title-short": article["journal_iso"], "volume": article["volume"],
+                     "issue": article["issue"], "page": article["pages"], "DOI": article["doi"],
+                     "PMID": article["pmid"], "PMCID": article["pmc"]})
+        year, month = article["year"], None
+        item["_source"] = f"PubMed record {article['pmid']}"
         truncated = False
     else:
+        ref = kb.reference_for(work_id)
         item["author"], truncated = _policy_authors(ref["authors"], bool(ref["corporate_author"]))
         item.update({"title": ref["title"], "container-title": ref["journal"], "volume": ref["volume"],
                      "issue": ref["issue"], "page": ref["pages"], "DOI": ref["doi"], "PMID": ref["pmid"],
@@ -67,9 +64,7 @@ def csl_item(conn: sqlite3.Connection, work_id: str) -> dict:
         item["_source"] = f"citation in {ref['policy_id']} #{ref['number']} (line {ref['line_start']})"
     if year:
         item["issued"] = {"date-parts": [[year, month] if month else [year]]}
-    guideline = rows(conn, "select version from guidelines where work_id = ? limit 1", [work_id])
-    if guideline and guideline[0]["version"]:
-        item["version"] = guideline[0]["version"]
+    item["version"] = kb.guideline_version(work_id)
     if truncated:
         item["_authors_truncated"] = True
     return {k: v for k, v in item.items() if v not in (None, "", [])}

@@ -1,8 +1,352 @@
-"""Reading the knowledge base: rows as dicts, from a sqlite3 or sqlite-utils connection."""
+"""Reading the knowledge base: the questions its readers ask, answered in one place.
+
+`KnowledgeBase` wraps a sqlite3 connection, as sqlite-utils' Database does, so that the citation
+lookups, the reviewer pages and the CLI ask it instead of each writing its own SQL. What several
+questions share is a view of the schema, written once: `evidence` (statement → citation →
+reference → work), `policy_issuers` (the issuer label), `coverage_matrix` and `citing_places`.
+
+    kb = KnowledgeBase.open("build/kb.db")
+    kb.citing_places("pmid:32151777")
+"""
 from __future__ import annotations
+
+import sqlite3
+from collections import defaultdict
+from pathlib import Path
+
+from .schema import TABLES, VIEWS
+
+
+class NotAKnowledgeBase(Exception):
+    """The path holds no knowledge base this version can read; the message says what to do."""
+
+
+class QueryError(Exception):
+    """SQL given to `query` could not run; the message is SQLite's."""
 
 
 def rows(conn, sql: str, params=()) -> list[dict]:
+    """Rows as dicts, from a sqlite3 connection or anything with its execute (sqlite-utils' Database)."""
     cursor = conn.execute(sql, params)
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def _marks(values) -> str:
+    """SQL placeholders for a list of values; an empty list matches nothing."""
+    return ",".join("?" * len(values)) or "''"
+
+
+def prefix_match(words: list[str], joiner: str = " ") -> str:
+    """An FTS5 expression matching every word as a prefix (joiner " OR " for any word)."""
+    return joiner.join(f'"{word}"*' for word in words)
+
+
+class KnowledgeBase:
+    """The read API: one method per question, each answering with plain dicts and lists."""
+
+    def __init__(self, conn):
+        """conn: a sqlite3 connection, or anything holding one as .conn (sqlite-utils' Database, a KnowledgeBase)."""
+        self.conn: sqlite3.Connection = getattr(conn, "conn", conn)
+
+    @classmethod
+    def open(cls, path: str | Path) -> KnowledgeBase:
+        """The knowledge base at path, read-only; NotAKnowledgeBase when there is none or it is incomplete."""
+        path = Path(path)
+        if not path.is_file():
+            raise NotAKnowledgeBase(f"{path}: no knowledge base here; run `kb build` first")
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            names = {row[0] for row in conn.execute("select name from sqlite_master")}
+        except sqlite3.DatabaseError as error:
+            conn.close()
+            raise NotAKnowledgeBase(f"{path}: not a knowledge base ({error}); run `kb build`") from None
+        missing = sorted((set(TABLES) | set(VIEWS)) - names)
+        if missing:
+            conn.close()
+            raise NotAKnowledgeBase(f"{path}: not a knowledge base of this version (no {', '.join(missing[:3])}"
+                                    f"{' ...' if len(missing) > 3 else ''}); run `kb build`")
+        return cls(conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> KnowledgeBase:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # Any SQL: the escape hatch, and canned queries
+
+    def rows(self, sql: str, params=()) -> list[dict]:
+        return rows(self.conn, sql, params)
+
+    def one(self, sql: str, params=()) -> dict | None:
+        found = rows(self.conn, sql, params)
+        return found[0] if found else None
+
+    def query(self, sql: str, params=()) -> tuple[list[str], list[tuple]]:
+        """Column names and rows of any SQL (a canned query); QueryError with SQLite's message."""
+        try:
+            cursor = self.conn.execute(sql, params)
+            return [d[0] for d in cursor.description or ()], cursor.fetchall()
+        except sqlite3.Error as error:
+            raise QueryError(str(error)) from None
+
+    # Policies
+
+    def policies(self) -> list[dict]:
+        """Every policy with its issuer label (the issuer, or "(issuer not named: <id>)")."""
+        return self.rows("""select p.id, p.title, i.issuer, p.review_status from policies p
+                            join policy_issuers i on i.policy_id = p.id order by p.id""")
+
+    def policy(self, policy_id: str) -> dict | None:
+        return self.one("select * from policies where id = ?", [policy_id])
+
+    def statements(self, policy_id: str) -> list[dict]:
+        return self.rows("select * from statements where policy_id = ? order by ordinal", [policy_id])
+
+    def criteria(self, policy_id: str) -> list[dict]:
+        return self.rows("select * from criteria where policy_id = ? order by statement_id, ordinal", [policy_id])
+
+    def codes(self, policy_id: str) -> list[dict]:
+        return self.rows("select * from codes where policy_id = ? order by id", [policy_id])
+
+    def references(self, policy_id: str) -> list[dict]:
+        """A policy's reference list, each entry with its work's title."""
+        return self.rows("""select r.*, w.title as work_title from policy_references r join works w on w.id = r.work_id
+                            where r.policy_id = ? order by position""", [policy_id])
+
+    def fields(self, policy_id: str) -> list[dict]:
+        """What a policy says of itself (dates, numbers), in document order."""
+        return self.rows("select * from policy_fields where policy_id = ? order by rowid", [policy_id])
+
+    def citations(self, policy_id: str) -> list[dict]:
+        """In-text citations in document order, each with `links`: the numbers cited and their works."""
+        found = self.rows("""select c.*, group_concat(t.number || '|' || coalesce(r.work_id, ''), ';') as targets
+                             from citations c join citation_targets t on t.citation_id = c.id
+                             left join policy_references r on r.id = t.reference_id
+                             where c.policy_id = ? group by c.id order by c.char_start""", [policy_id])
+        for c in found:
+            c["links"] = [{"number": int(n), "work_id": w or None} for n, w in
+                          (t.split("|") for t in c.pop("targets").split(";"))]
+        return found
+
+    def statement_indications(self, statement_id: str) -> list[dict]:
+        return self.rows("""select i.id, i.label from statement_indications m
+                            join indications i on i.id = m.indication_id where m.statement_id = ?""", [statement_id])
+
+    def policy_guidelines(self, policy_id: str) -> list[dict]:
+        return self.rows("""select distinct g.id, g.body, g.topic, g.version from guideline_mentions m
+                            join guidelines g on g.id = m.guideline_id where m.policy_id = ?
+                            order by g.body, g.topic""", [policy_id])
+
+    def policy_trials(self, policy_id: str) -> list[dict]:
+        """Trials a policy names or describes."""
+        return self.rows("""select distinct t.id, coalesce(t.name, t.full_name) as name from trial_sources s
+                            join trials t on t.id = s.trial_id where s.policy_id = ? order by t.id""", [policy_id])
+
+    def effective_dates(self) -> dict[str, str]:
+        """Each policy's latest effective date, where it gives one."""
+        return {r["policy_id"]: r["date"] for r in self.rows(
+            """select policy_id, max(date) as date from policy_fields
+               where label like '%effective%' and date is not null group by policy_id""")}
+
+    # Coverage
+
+    def indications(self) -> list[dict]:
+        """The indication vocabulary, each with the number of policies with a statement on it."""
+        return self.rows("""select i.id, i.label, i.mesh_id, count(distinct s.policy_id) as policies
+                            from indications i left join coverage_matrix s on s.indication_id = i.id
+                            group by i.id order by i.label""")
+
+    def indication(self, indication_id: str) -> dict | None:
+        return self.one("select * from indications where id = ?", [indication_id])
+
+    def narrower(self, indication_id: str) -> list[dict]:
+        return self.rows("select id, label from indications where broader_id = ?", [indication_id])
+
+    def coverage(self, indication_id: str) -> list[dict]:
+        """Every statement applying to an indication (directly or via a broader one), with its policy's title."""
+        return self.rows("""select m.*, p.title as policy_title from coverage_matrix m
+                            join policies p on p.id = m.policy_id where m.indication_id = ?
+                            order by m.policy_id, m.line_start""", [indication_id])
+
+    def matrix(self) -> tuple[list[str], list[tuple]]:
+        """The coverage matrix pivoted: an indication per row (by id), a policy per column, statuses in the cells.
+
+        A cell holds every status the policy gives the indication, "; "-separated, each marked
+        "(via <broader indication>)" where the statement names a broader one.
+        """
+        policies = [row["id"] for row in self.rows("select id from policies order by id")]
+        cells: dict[tuple[str, str], list[str]] = defaultdict(list)
+        labels: dict[str, str] = {}
+        for row in self.rows("select indication_id, indication, policy_id, status, mapping from coverage_matrix"):
+            labels[row["indication_id"]] = row["indication"]
+            mapping = "" if row["mapping"] == "direct" else f" ({row['mapping']})"
+            cells[row["indication_id"], row["policy_id"]].append(row["status"] + mapping)
+        return (["indication", *policies],
+                [(labels[i], *("; ".join(cells.get((i, p), [])) for p in policies)) for i in sorted(labels)])
+
+    # The evidence path: statement → citations → references → works → trials → results
+
+    def evidence_works(self, indication_id: str) -> list[dict]:
+        """The works cited as evidence by the statements on an indication, with the policy citing each."""
+        return self.rows("""select distinct m.policy_id, e.work_id, w.first_author, w.year, w.title
+                            from coverage_matrix m join evidence e on e.statement_id = m.statement_id
+                            join works w on w.id = e.work_id
+                            where m.indication_id = ? order by w.first_author, w.year""", [indication_id])
+
+    def statements_citing(self, work_ids: list[str]) -> list[dict]:
+        """The coverage statements resting on any of these works."""
+        return self.rows(f"""select distinct s.id, s.policy_id, s.indication, s.status, s.line_start
+                             from evidence e join statements s on s.id = e.statement_id
+                             where e.work_id in ({_marks(work_ids)}) order by s.policy_id, s.ordinal""", work_ids)
+
+    def trials_reporting(self, work_ids: list[str]) -> list[dict]:
+        """The trials these works report, one row per trial and work."""
+        return self.rows(f"""select distinct t.id, coalesce(t.name, t.full_name) as name, p.work_id
+                             from trial_publications p join trials t on t.id = p.trial_id
+                             where p.work_id in ({_marks(work_ids)})""", work_ids)
+
+    def trial_results(self, trial_id: str) -> list[dict]:
+        return self.rows("select * from trial_results where trial_id = ? order by id", [trial_id])
+
+    # Works: lookup, and where they are cited
+
+    def work(self, work_id: str) -> dict | None:
+        return self.one("select * from works where id = ?", [work_id])
+
+    def works(self) -> list[dict]:
+        return self.rows("select id, first_author, year, title from works order by id")
+
+    def works_by_pmid(self, pmid: str) -> list[str]:
+        return self._ids("select id from works where pmid = ?", [pmid])
+
+    def works_by_doi(self, doi: str) -> list[str]:
+        """Works with this DOI (any case), in the policies' citation or in the PubMed record."""
+        doi = doi.lower()
+        return self._ids("""select id from works where lower(doi) = ? union
+                            select w.id from works w join pubmed_articles a on a.pmid = w.pmid
+                            where lower(a.doi) = ?""", [doi, doi])
+
+    def works_matching(self, expression: str, limit: int = 10) -> list[dict]:
+        """Works whose title, first author, journal or year match an FTS5 expression, best first."""
+        return self.rows("""select w.id, w.first_author, w.year, w.title from works_fts f
+                            join works w on w.rowid = f.rowid where works_fts match ?
+                            order by bm25(works_fts) limit ?""", [expression, limit])
+
+    def cited_authors(self, year: int | None = None) -> list[dict]:
+        """Each work with its first author as each policy writes it (and the work's year and title)."""
+        where, params = ("where r.year = ?", [year]) if year is not None else ("", [])
+        return self.rows(f"""select distinct r.work_id, r.first_author, w.year, w.title from policy_references r
+                             join works w on w.id = r.work_id {where} order by r.work_id""", params)
+
+    def reference_for(self, work_id: str) -> dict:
+        """The policy entry a work's fields are read from: one with a PMID first, then by policy and position."""
+        return self.one("""select * from policy_references where work_id = ?
+                           order by pmid is null, policy_id, position limit 1""", [work_id])
+
+    def guideline_version(self, work_id: str) -> str | None:
+        found = self.one("select version from guidelines where work_id = ? limit 1", [work_id])
+        return found["version"] if found else None
+
+    def listed_by(self) -> dict[str, list[str]]:
+        """For each work, the policies whose reference lists hold it."""
+        found: dict[str, list[str]] = defaultdict(list)
+        for row in self.rows("select distinct work_id, policy_id from policy_references order by work_id, policy_id"):
+            found[row["work_id"]].append(row["policy_id"])
+        return dict(found)
+
+    def citing_places(self, work_id: str) -> list[dict]:
+        """Every place policies cite a work: each reference entry, and each in-text citation of it."""
+        return self.rows("""select policy_id, issuer, reference_number, reference_line, marker, cited_in_section,
+                                   citation_line from citing_places where work_id = ?""", [work_id])
+
+    def citation_audit(self, work_id: str) -> list[dict]:
+        return self.rows("select * from citation_audit where work_id = ? order by reference_id", [work_id])
+
+    def citation_anomalies(self, work_id: str) -> list[dict]:
+        return self.rows("select * from citation_anomalies where work_id = ? order by id", [work_id])
+
+    def pubmed_article(self, pmid: str | None) -> dict | None:
+        return self.one("select * from pubmed_articles where pmid = ?", [pmid]) if pmid else None
+
+    def pubmed_authors(self, pmid: str) -> list[dict]:
+        return self.rows("select * from pubmed_authors where pmid = ? order by position", [pmid])
+
+    def pubmed_mesh(self, pmid: str) -> list[dict]:
+        return self.rows("select * from pubmed_mesh where pmid = ? order by ordinal", [pmid])
+
+    # Trials
+
+    def trials(self) -> list[dict]:
+        """Every trial, with `label`: its name, else its full name."""
+        return self.rows("select *, coalesce(name, full_name) as label from trials order by id")
+
+    def trial(self, trial_id: str) -> dict | None:
+        return self.one("select * from trials where id = ?", [trial_id])
+
+    def trials_by_registry_id(self, registry_id: str) -> list[str]:
+        return self._ids("select id from trials where upper(registry_id) = ?", [registry_id.upper()])
+
+    def trials_named(self, name: str) -> list[str]:
+        """Trials whose name, full name or id is this (any case)."""
+        return self._ids("""select id from trials where lower(name) = lower(?) or lower(full_name) = lower(?)
+                            or lower(id) = lower(?)""", [name, name, name])
+
+    def trial_works(self, trial_ids: list[str]) -> list[str]:
+        return self._ids(f"""select work_id from trial_publications where trial_id in ({_marks(trial_ids)})
+                             order by trial_id, work_id""", trial_ids)
+
+    def work_trials(self, work_id: str) -> list[dict]:
+        """The trials a work reports, with its role (primary, follow-up ...)."""
+        return self.rows("""select t.id, coalesce(t.name, t.full_name) as name, p.role from trial_publications p
+                            join trials t on t.id = p.trial_id where p.work_id = ? order by t.id""", [work_id])
+
+    def trial_publications(self, trial_id: str) -> list[dict]:
+        return self.rows("""select p.role, w.* from trial_publications p join works w on w.id = p.work_id
+                            where p.trial_id = ? order by w.year""", [trial_id])
+
+    def trial_sources(self, trial_id: str) -> list[dict]:
+        """The places policies describe a trial, with their quotes."""
+        return self.rows("select * from trial_sources where trial_id = ? order by policy_id", [trial_id])
+
+    # Search and the graph
+
+    def search(self, words: list[str], limit: int = 25) -> dict[str, list[dict]]:
+        """Works, statements, trials, guidelines and policies matching every word (as a prefix)."""
+        expression, like = prefix_match(words), [f"%{w}%" for w in words]
+
+        def containing(text: str) -> str:
+            return " and ".join([f"({text} like ?)"] * len(words))
+        return {
+            "works": self.works_matching(expression, limit),
+            "statements": self.rows("""select s.id, s.policy_id, s.indication, s.status, s.line_start
+                                       from statements_fts f join statements s on s.rowid = f.rowid
+                                       where statements_fts match ? order by bm25(statements_fts) limit ?""",
+                                    [expression, limit]),
+            "trials": self.rows("select id, coalesce(name, full_name) as name, registry_id from trials where "
+                                + containing("coalesce(name, '') || ' ' || full_name || ' ' || "
+                                             "coalesce(registry_id, '')"), like),
+            "guidelines": self.rows("select id, body, topic, version from guidelines where "
+                                    + containing("coalesce(body, '') || ' ' || coalesce(topic, '')"), like),
+            "policies": self.rows("select id, title from policies where "
+                                  + containing("title || ' ' || coalesce(issuer, '')"), like),
+        }
+
+    def neighbourhood(self, node_id: str, limit: int = 150) -> dict | None:
+        """A graph node, its neighbours and the edges between them (at most `limit` edges); None if no node."""
+        centre = self.one("select * from nodes where id = ?", [node_id])
+        if centre is None:
+            return None
+        edges = self.rows("select * from edges where source = ? or target = ? order by type, id limit ?",
+                          [node_id, node_id, limit])
+        ids = sorted({node_id} | {e["source"] for e in edges} | {e["target"] for e in edges})
+        return {"centre": centre, "edges": edges,
+                "nodes": self.rows(f"select * from nodes where id in ({_marks(ids)}) order by id", ids)}
+
+    def _ids(self, sql: str, params) -> list[str]:
+        """The first column, each value once, in order."""
+        return list(dict.fromkeys(row[0] for row in self.conn.execute(sql, params)))

@@ -1,45 +1,62 @@
-"""Datasette plugin: canned queries from queries/*.sql, and source-line links on every record.
+"""Datasette plugin: canned queries from queries/*.sql, source-line links on every record, and the
+reviewer, citation and SPARQL pages.
 
-The folder is the plugin setting `queries_dir` in metadata.yml (relative to the working
-folder), else the repository's queries/ beside the kb package.
+Its settings (kb/web/config.py) name the database that holds the knowledge base and the folder
+of canned queries. It uses Datasette's public plugin API only, and reads through KnowledgeBase.
 """
 from __future__ import annotations
 
 import urllib.parse
-from pathlib import Path
 
 from datasette import hookimpl
 from datasette.utils import tilde_encode
-from datasette.utils.asgi import Response
+from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
 from ..cite import FORMATS, STYLES, lookup
 from ..graph import EDGE_TYPES
-from ..queries import DEFAULT_QUERIES, load_queries
+from ..queries import load_queries
+from ..store.read import KnowledgeBase
 from . import pages, sparql
+from .config import database_name, queries_dir
 
 
-def queries_dir(datasette) -> Path:
-    config = datasette.plugin_config("kb") or {}
-    return Path(config["queries_dir"]) if "queries_dir" in config else DEFAULT_QUERIES
+async def _read(datasette, question):
+    """question(kb) answered from the knowledge base's database, through Datasette's connection."""
+    name = database_name(datasette)
+    if name not in datasette.databases:
+        raise NotFound(f"no database {name!r} is served: name the knowledge base in metadata.yml "
+                       "(plugins: kb: database)")
+    return await datasette.get_database(name).execute_fn(lambda conn: question(KnowledgeBase(conn)))
 
 
 @hookimpl
 def canned_queries(datasette, database):
-    if database != "kb":
+    if database != database_name(datasette):
         return None
     return load_queries(queries_dir(datasette))
 
 
 @hookimpl
 def get_metadata(datasette, key, database, table):
-    """Describe the graph_<edge type> views from the graph module, where the edge types are defined."""
+    """Describe the graph_<edge type> views from the graph module, where the edge types are defined.
+
+    They are described in every database, since only a knowledge base has them: the plugin's
+    setting cannot be read here, as reading it asks this hook again.
+    """
     views = {f"graph_{kind}": {"description": f"Edges of type {kind}: {meaning}.",
                                "columns": {"source": "Node id of the tail.", "source_label": "Its label.",
                                            "target": "Node id of the head.", "target_label": "Its label.",
                                            "attributes": "Edge attributes as JSON."}}
              for kind, meaning in EDGE_TYPES.items()}
-    return {"databases": {"kb": {"tables": views}}}
+    return {"databases": {name: {"tables": views} for name in datasette.databases if name != "_internal"}}
+
+
+@hookimpl
+def extra_template_vars(datasette):
+    """Templates link to the knowledge base's tables through `kb_database` (None when it is not served)."""
+    name = database_name(datasette)
+    return {"kb_database": name if name in datasette.databases else None}
 
 
 @hookimpl
@@ -60,7 +77,7 @@ def render_cell(row, value, column, table, database, datasette):
 
 def _lines_url(datasette, policy_id: str, first: int, last: int) -> str:
     query = urllib.parse.urlencode({"policy_id": policy_id, "n__gte": first, "n__lte": last, "_sort": "n"})
-    return f"{datasette.urls.table('kb', 'lines')}?{query}"
+    return f"{datasette.urls.table(database_name(datasette), 'lines')}?{query}"
 
 
 async def _cite(datasette, request) -> tuple[dict, int]:
@@ -74,16 +91,17 @@ async def _cite(datasette, request) -> tuple[dict, int]:
         return context, 400
     if not query:
         return context, 200
-    result = await datasette.get_database("kb").execute_fn(lambda conn: lookup(conn, query, style, fmt))
+    result = await _read(datasette, lambda kb: lookup(kb, query, style, fmt))
+    database = database_name(datasette)
     for r in result.results:
         if r.get("work_id"):
-            r["work_url"] = datasette.urls.row("kb", "works", tilde_encode(r["work_id"]))
-            r["trial_urls"] = [datasette.urls.row("kb", "trials", tilde_encode(t)) for t in r["trials"]]
+            r["work_url"] = datasette.urls.row(database, "works", tilde_encode(r["work_id"]))
+            r["trial_urls"] = [datasette.urls.row(database, "trials", tilde_encode(t)) for t in r["trials"]]
         for place in r["cited_by"]:
             line = place.get("citation_line") or place.get("reference_line") or place.get("line_start")
             place["lines_url"] = _lines_url(datasette, place["policy_id"], line, line)
         for statement in r["statements"]:
-            statement["url"] = datasette.urls.row("kb", "statements", tilde_encode(statement["id"]))
+            statement["url"] = datasette.urls.row(database, "statements", tilde_encode(statement["id"]))
     for suggestion in result.suggestions:
         suggestion["url"] = datasette.urls.path("/-/cite?" + urllib.parse.urlencode(
             {"q": suggestion["id"].removeprefix("trial:").removeprefix("pmid:"), "style": style, "format": fmt}))
@@ -93,7 +111,8 @@ async def _cite(datasette, request) -> tuple[dict, int]:
 
 async def cite_page(datasette, request):
     context, status = await _cite(datasette, request)
-    context["json_url"] = datasette.urls.path("/-/cite.json?" + urllib.parse.urlencode(request.args._data, doseq=True))
+    args = [(name, value) for name in request.args for value in request.args.getlist(name)]
+    context["json_url"] = datasette.urls.path("/-/cite.json?" + urllib.parse.urlencode(args))
     html = await datasette.render_template("cite.html", context, request=request)
     return Response.html(html, status=status)
 
@@ -108,11 +127,10 @@ async def cite_json(datasette, request):
 
 
 def _page(template: str, load, key: str | None = "id"):
-    """A reviewer page: load(conn, key) gives the template's data; None means 404."""
+    """A reviewer page: load(kb, key) gives the template's data; None means 404."""
     async def view(datasette, request):
         argument = request.url_vars.get("id") if key == "id" else request.args.get(key, "") if key else None
-        data = await datasette.get_database("kb").execute_fn(
-            lambda conn: load(conn, argument) if key else load(conn))
+        data = await _read(datasette, lambda kb: load(kb, argument) if key else load(kb))
         if data is None:
             return Response.html(await datasette.render_template(
                 "search.html", {"search_query": argument, **pages.search_empty()}, request=request), status=404)
@@ -125,7 +143,7 @@ def _page(template: str, load, key: str | None = "id"):
 
 async def graph_page(datasette, request):
     node = request.args.get("node", "")
-    data = await datasette.get_database("kb").execute_fn(lambda conn: pages.neighbourhood(conn, node))
+    data = await _read(datasette, lambda kb: kb.neighbourhood(node))
     if data is None:
         return Response.html(await datasette.render_template(
             "search.html", {"search_query": node, **pages.search_empty()}, request=request), status=404)
@@ -138,7 +156,7 @@ async def graph_page(datasette, request):
 
 async def graph_json(datasette, request):
     node = request.args.get("node", "")
-    data = await datasette.get_database("kb").execute_fn(lambda conn: pages.neighbourhood(conn, node))
+    data = await _read(datasette, lambda kb: kb.neighbourhood(node))
     if data is None:
         return Response.json({"error": f"no node {node!r}"}, status=404)
     return Response.json(data)
@@ -157,7 +175,7 @@ async def home(datasette, request):
         if name == "_internal" or not await datasette.permission_allowed(
                 request.actor, "view-database", name, default=True):
             continue
-        queries = load_queries(queries_dir(datasette)) if name == "kb" else {}
+        queries = load_queries(queries_dir(datasette)) if name == database_name(datasette) else {}
         databases.append({"name": name, "tables": len(await database.table_names()),
                           "views": len(await database.view_names()),
                           "queries": [{"name": key, "title": q.get("title", key)} for key, q in queries.items()]})

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-import sqlite3
 import urllib.parse
 import weakref
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +26,8 @@ from datasette.utils.asgi import Response
 from ..queries import load_queries
 from ..rdf.guard import check
 from ..rdf.sparql import RESULT_TYPES, Limits, QueryRefused, formats, load_store, run
+from ..store.read import KnowledgeBase
+from .config import database_name, queries_dir
 
 
 @dataclass
@@ -74,14 +75,13 @@ async def _state(datasette) -> _State:
 
 
 def _build_store(datasette):
-    path = datasette.get_database("kb").path
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
-        return load_store(conn)
+    with KnowledgeBase.open(datasette.get_database(database_name(datasette)).path) as kb:
+        return load_store(kb.conn)
 
 
 async def load(datasette) -> None:
-    """Build the RDF store from the kb database, once, before the first request."""
-    if "kb" in datasette.databases:
+    """Build the RDF store from the knowledge base's database, once, before the first request."""
+    if database_name(datasette) in datasette.databases:
         await _state(datasette)
 
 
@@ -220,7 +220,7 @@ async def endpoint(datasette, request):
 
 
 async def _page(datasette, request, query, error: QueryRefused | None = None):
-    examples = load_queries(_queries_dir(datasette), ".rq")
+    examples = load_queries(queries_dir(datasette), ".rq")
     context = {"query": query or "", "examples": [
         {"name": name, "title": q.get("title", name), "description": q.get("description", ""),
          "url": datasette.urls.path("/-/sparql?" + urllib.parse.urlencode({"query": q["sql"]}))}
@@ -250,7 +250,3 @@ async def _page(datasette, request, query, error: QueryRefused | None = None):
     html = await datasette.render_template("sparql.html", context, request=request)
     return Response.html(html, status=status)
 
-
-def _queries_dir(datasette):
-    from .plugin import queries_dir  # the same folder the SQL canned queries come from
-    return queries_dir(datasette)

@@ -1,0 +1,24 @@
+"""The plugin's settings, from `plugins: kb:` in metadata.yml: which database is the knowledge base, where the
+canned queries are. The SPARQL endpoint's own bounds are read in sparql.py."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..queries import DEFAULT_QUERIES
+
+DEFAULT_DATABASE = "kb"
+
+
+def _config(datasette) -> dict:
+    return datasette.plugin_config("kb") or {}
+
+
+def database_name(datasette) -> str:
+    """The name of the database the plugin serves as the knowledge base (`database`, default "kb")."""
+    return str(_config(datasette).get("database", DEFAULT_DATABASE))
+
+
+def queries_dir(datasette) -> Path:
+    """The folder of canned queries (`queries_dir`, relative to the working folder), else the repository's."""
+    config = _config(datasette)
+    return Path(config["queries_dir"]) if "queries_dir" in config else DEFAULT_QUERIES
