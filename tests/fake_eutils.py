@@ -1,6 +1,6 @@
 """A fake NCBI E-utilities server on 127.0.0.1, for the tests and the benchmark.
 
-It serves efetch.fcgi (GET and POST) and ecitmatch.cgi, counts and times every request, and can
+It serves efetch.fcgi (GET and POST) and ecitmatch.cgi, logs every request, and can
 be told to answer the next requests with faults: an HTTP status (429 with Retry-After, 500), a slow
 answer, a truncated body, or an answer trickled a byte at a time. It can also answer more than
 was asked: records for PMIDs nobody asked for, ECitMatch lines reordered or for other keys.
@@ -70,7 +70,6 @@ def records_from_policies(db) -> dict[str, str]:
 
 @dataclass
 class Request:
-    at: float
     path: str
     method: str
     ids: list[str]
@@ -136,7 +135,7 @@ class FakeEutils:
                 path = urllib.parse.urlsplit(self.path).path
                 ids = params.get("id", [""])[0].split(",") if "id" in params else []
                 with fake.lock:
-                    fake.log.append(Request(time.monotonic(), path, self.command, [i for i in ids if i],
+                    fake.log.append(Request(path, self.command, [i for i in ids if i],
                                             {k: v[0] for k, v in params.items()}))
                     fault = fake.faults.pop(0) if fake.faults and path.endswith("efetch.fcgi") else None
                 if fault and fault.slow:

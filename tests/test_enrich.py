@@ -1,13 +1,13 @@
 """PubMed enrichment: the real Bio.Entrez client against a fake E-utilities server on 127.0.0.1."""
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
 import shutil
 import socket
 import sqlite3
-import time
 
 import pytest
 import sqlite_utils
@@ -17,7 +17,7 @@ from kb.cli import cli
 from kb.enrich import Settings, enrich, import_files
 from kb.enrich.apply import PUBMED_TABLES
 from kb.enrich.cache import CacheError, PubmedCache
-from kb.enrich.client import EutilsClient
+from kb.enrich.client import EutilsClient, RateLimiter
 from kb.enrich.pubmed import RecordError, parse_article
 from kb.pipeline import build
 
@@ -32,6 +32,30 @@ def quick_retries(monkeypatch):
     """Offline runs back off for real; keep the pauses short in tests."""
     monkeypatch.setenv("KB_EUTILS_BACKOFF", "0.01")
     monkeypatch.setenv("KB_EUTILS_MAX_TRIES", "2")
+
+
+class FakeClock:
+    """Time that passes only when slept: it records every pause asked for, and takes none."""
+
+    def __init__(self):
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch) -> FakeClock:
+    """The client enrich makes times its pauses (rate limit and backoff) by a FakeClock."""
+    fake = FakeClock()
+    monkeypatch.setattr("kb.enrich.EutilsClient", functools.partial(EutilsClient, clock=fake.monotonic,
+                                                                     sleep=fake.sleep))
+    return fake
 
 
 @pytest.fixture
@@ -117,27 +141,41 @@ def test_long_id_lists_are_posted(records):
         EutilsClient(Settings()).efetch(ids)
 
 
+def test_the_rate_limiter_waits_what_is_left_of_its_interval():
+    clock = FakeClock()
+    limiter = RateLimiter(3, clock.monotonic, clock.sleep)
+    starts = []
+    for work in (0.0, 0.1, 0.5, 0.0):  # seconds each request takes before the next one asks
+        limiter.wait()
+        starts.append(clock.now)
+        clock.now += work
+    assert clock.slept == pytest.approx([0.35, 0.25])  # 1.05 / 3 s between starts, less the time already past
+    assert starts == pytest.approx([0.0, 0.35, 0.7, 1.2])
+    assert starts[3] - starts[0] >= 1.0  # never 4 starts within one second
+
+
 @pytest.mark.parametrize("api_key, batch, per_second", [(None, 20, 3), ("test-key", 10, 10)])
-def test_the_rate_is_never_exceeded(kb_copy, tmp_path, records, monkeypatch, api_key, batch, per_second):
+def test_every_request_waits_its_turn(kb_copy, tmp_path, records, clock, api_key, batch, per_second):
     with FakeEutils(records) as fake:
         settings = _settings(fake, batch_size=batch)
         settings.api_key = api_key
         enrich(kb_copy, tmp_path / "cache.sqlite", settings)
-        times = [r.at for r in fake.log]
-    assert len(times) > per_second
-    windows = [times[i + per_second] - times[i] for i in range(len(times) - per_second)]
-    assert min(windows) >= 1.0  # never more than `per_second` requests in any one second
+        requests = len(fake.log)
+    assert requests == 1 + math.ceil(N_PMIDS / batch)  # one ECitMatch request, then the efetches
+    assert clock.slept == pytest.approx([1.05 / per_second] * (requests - 1))  # the whole interval before each
 
 
-def test_each_fault_is_survived_with_nothing_lost(kb_copy, tmp_path, records):
+def test_each_fault_is_survived_with_nothing_lost(kb_copy, tmp_path, records, clock):
     with FakeEutils(records) as fake:
         fake.faults = [Fault(status=429, headers={"Retry-After": "1"}), Fault(status=500), Fault(slow=3.0),
                        Fault(truncate=True)]
         report = enrich(kb_copy, tmp_path / "cache.sqlite", _settings(fake, timeout=1.0, max_tries=5))
         efetches = fake.requests_to("efetch.fcgi")
     assert not report.failed and report.fetched == N_PMIDS
-    assert efetches[1].at - efetches[0].at >= 1.0  # the 429's Retry-After was honoured
     assert len(efetches) == 5  # 429, 500, too slow (timed out), truncated XML, then the whole batch
+    # the rate's pause before the efetch; the 429's Retry-After of 1 s; then backoff from 0.05 s, doubling, each
+    # try after it waiting what is left of the rate's interval (0.35 s)
+    assert clock.slept == pytest.approx([0.35, 1.0, 0.1, 0.25, 0.2, 0.15, 0.4])
     assert _rows(kb_copy, "select count(*) from pubmed_articles") == [(N_PMIDS,)]
 
 
@@ -395,15 +433,7 @@ def test_a_batch_the_cache_cannot_store_is_not_stored_at_all(kb_copy, tmp_path, 
     assert _pubmed_tables(kb_copy) == before  # the knowledge base is not touched
 
 
-def test_a_retry_after_of_an_hour_waits_only_the_backoff_cap(kb_copy, tmp_path, records, monkeypatch):
-    slept = []
-    real_sleep = time.sleep
-
-    def sleep(seconds):  # records every pause; never pauses long, so the code before the cap fails fast
-        slept.append(seconds)
-        real_sleep(min(seconds, 1.0))
-
-    monkeypatch.setattr(time, "sleep", sleep)
+def test_a_retry_after_of_an_hour_waits_only_the_backoff_cap(kb_copy, tmp_path, records, clock):
     with FakeEutils(records) as fake:
         fake.faults = [Fault(status=429, headers={"Retry-After": "3600"})]
         report = enrich(kb_copy, tmp_path / "cache.sqlite", _settings(fake, max_backoff=0.5, max_tries=3))
@@ -411,7 +441,7 @@ def test_a_retry_after_of_an_hour_waits_only_the_backoff_cap(kb_copy, tmp_path, 
     assert report.fetched == N_PMIDS and not report.failed
     assert (f"efetch of {N_PMIDS} PMIDs ({sorted(records)[0]}…): server asked to wait 3600 s; waited 0.5 s "
             f"(the backoff cap)") in report.messages
-    assert max(slept) <= 0.5
+    assert clock.slept == pytest.approx([0.35, 0.5])  # the rate's pause before the efetch, then the cap
 
 
 def test_a_trickling_server_cannot_hold_a_request(kb_copy, tmp_path, records):

@@ -15,6 +15,7 @@ import threading
 import time
 import urllib.request
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from urllib.error import HTTPError
@@ -76,19 +77,22 @@ class RateLimiter:
 
     The interval is 5% longer than 1/rate: NCBI counts requests as they arrive, and the time from
     our start to their arrival varies by milliseconds, so an exact interval lets rate + 1 requests
-    arrive within one second now and then."""
+    arrive within one second now and then. clock and sleep are given so that tests can see the
+    pauses asked for without taking them."""
 
-    def __init__(self, rate: float):
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep):
         self.interval = 1.05 / rate
+        self.clock, self.sleep = clock, sleep
         self.last = float("-inf")
         self.lock = threading.Lock()
 
     def wait(self) -> None:
         with self.lock:
-            delay = self.last + self.interval - time.monotonic()
+            delay = self.last + self.interval - self.clock()
             if delay > 0:
-                time.sleep(delay)
-            self.last = time.monotonic()
+                self.sleep(delay)
+            self.last = self.clock()
 
 
 def _retry_after(error: HTTPError) -> float | None:
@@ -105,9 +109,12 @@ def _retry_after(error: HTTPError) -> float | None:
 
 
 class EutilsClient:
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep):
+        """clock and sleep time every pause: the rate limit's and the backoff between tries."""
         self.settings = settings
-        self.limiter = RateLimiter(settings.rate)
+        self.sleep = sleep
+        self.limiter = RateLimiter(settings.rate, clock, sleep)
         self.requests = 0
         self.notes = [] if settings.email else [
             "KB_NCBI_EMAIL is not set: NCBI asks every E-utilities client for a contact email"]
@@ -155,7 +162,7 @@ class EutilsClient:
                 if asked is not None and asked > s.max_backoff:
                     note = f"{what}: server asked to wait {asked:g} s; waited {delay:g} s (the backoff cap)"
                     self.notes += [] if note in self.notes else [note]
-                time.sleep(delay)
+                self.sleep(delay)
         raise EutilsError(f"{what}: gave up after {s.max_tries} tries at {s.base_url}: {last}")
 
     def efetch(self, pmids: list[str]) -> dict[str, str]:
