@@ -4,7 +4,6 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-import time
 
 import pytest
 import yaml
@@ -123,10 +122,9 @@ def test_refused_before_running(store, query, message):
 
 
 def test_a_runaway_query_is_stopped_and_rows_are_capped(store):
-    start = time.monotonic()
-    with pytest.raises(QueryRefused, match="time limit of 1 s") as refused:
+    with pytest.raises(QueryRefused) as refused:
         run(store, "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }", limits=Limits(seconds=1))
-    assert refused.value.status == 503 and time.monotonic() - start < 5
+    assert (refused.value.status, str(refused.value)) == (503, "query stopped at the time limit of 1 s")
     body, _, truncated = run(store, "SELECT ?s WHERE { ?s ?p ?o }", "csv", Limits(rows=5))
     assert truncated and body.decode().count("\n") == 6
 
