@@ -29,7 +29,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         base = Path(folder) / "kb.db"
-        build(base, Path("data"))
+        build(base, Path("data"), cache_path=Path(folder) / "no-cache.sqlite")  # none: every run starts unenriched
         records = records_from_policies(sqlite_utils.Database(base))
         print(f"{len(records)} PMIDs; {args.runs} runs each; median wall time")
         print(f"{'case':40} {'requests':>8} {'seconds':>8}")
