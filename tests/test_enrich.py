@@ -17,7 +17,8 @@ from kb.cli import cli
 from kb.enrich import Settings, enrich, import_files
 from kb.enrich.apply import PUBMED_TABLES
 from kb.enrich.cache import CacheError, PubmedCache
-from kb.enrich.client import EutilsClient, RateLimiter
+from kb.enrich.client import EutilsClient
+from kb.enrich.http import RateLimiter
 from kb.enrich.pubmed import RecordError, parse_article
 from kb.pipeline import build
 

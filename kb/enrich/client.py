@@ -3,33 +3,32 @@
 Bio.Entrez always calls https://eutils.ncbi.nlm.nih.gov/...; a urllib handler installed with the
 public opener API rewrites that address to the configured base URL (KB_EUTILS_URL), and gives
 each request a timeout per read and a deadline for the whole request (deadline.py). Bio.Entrez's
-own retries (immediate, without pausing) are turned off: ours back off exponentially on 429, 5xx,
-timeouts and dropped connections, honour Retry-After up to the backoff cap, and check each
-response before accepting it (a truncated XML body is retried).
+own retries (immediate, without pausing) are turned off: ours are the etiquette of http.py, shared
+with the ClinicalTrials.gov client (rate limit, backoff on 429, 5xx, timeouts and dropped
+connections, Retry-After up to the backoff cap), and each response is checked before it is
+accepted (a truncated XML body is retried).
 """
 from __future__ import annotations
 
-import http.client
 import os
-import threading
 import time
+import urllib.parse
 import urllib.request
 import warnings
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
-from urllib.error import HTTPError
 
 from Bio import Entrez
 
-from .deadline import Deadline, DeadlineExceeded, HTTPHandler, HTTPSHandler
+from .http import Polite, ServiceError
 from .pubmed import RecordError, split_articles
 
 NCBI_EUTILS = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
 
 
-class EutilsError(Exception):
-    """A request that failed for good, after retries: the message says which and why."""
+class EutilsError(ServiceError):
+    """An E-utilities request that failed for good: the message says which and why."""
 
 
 @dataclass
@@ -72,40 +71,13 @@ class _Redirect(urllib.request.BaseHandler):
     http_request = https_request = _redirect
 
 
-class RateLimiter:
-    """At most `rate` calls a second, measured between the starts of calls.
-
-    The interval is 5% longer than 1/rate: NCBI counts requests as they arrive, and the time from
-    our start to their arrival varies by milliseconds, so an exact interval lets rate + 1 requests
-    arrive within one second now and then. clock and sleep are given so that tests can see the
-    pauses asked for without taking them."""
-
-    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep):
-        self.interval = 1.05 / rate
-        self.clock, self.sleep = clock, sleep
-        self.last = float("-inf")
-        self.lock = threading.Lock()
-
-    def wait(self) -> None:
-        with self.lock:
-            delay = self.last + self.interval - self.clock()
-            if delay > 0:
-                self.sleep(delay)
-            self.last = self.clock()
-
-
-def _retry_after(error: HTTPError) -> float | None:
-    value = error.headers.get("Retry-After") if error.headers else None
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        try:
-            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-        except (TypeError, ValueError):
-            return None
+def _quiet(request: Callable[[], object]) -> Callable[[], object]:
+    """request() without Bio.Entrez's warning that no email is set: the client notes it once instead."""
+    def run():
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r"\s*Email address is not specified")
+            return request()
+    return run
 
 
 class EutilsClient:
@@ -113,57 +85,26 @@ class EutilsClient:
                  sleep: Callable[[float], None] = time.sleep):
         """clock and sleep time every pause: the rate limit's and the backoff between tries."""
         self.settings = settings
-        self.sleep = sleep
-        self.limiter = RateLimiter(settings.rate, clock, sleep)
-        self.requests = 0
-        self.notes = [] if settings.email else [
-            "KB_NCBI_EMAIL is not set: NCBI asks every E-utilities client for a contact email"]
+        self.http = Polite(settings, EutilsError, clock, sleep)
+        if not settings.email:
+            self.http.notes.append("KB_NCBI_EMAIL is not set: NCBI asks every E-utilities client for a contact email")
         Entrez.email = settings.email
         Entrez.tool = settings.tool
         Entrez.api_key = settings.api_key
         Entrez.max_tries = 1  # retries are ours, with backoff
-        self.deadline = Deadline()
         urllib.request.install_opener(urllib.request.build_opener(
-            _Redirect(settings.base_url, settings.timeout), HTTPHandler(self.deadline), HTTPSHandler(self.deadline)))
+            _Redirect(settings.base_url, settings.timeout), *self.http.handlers()))
 
-    def _body(self, request) -> bytes | str:
-        """The whole body of one request, within the deadline."""
-        with self.deadline.within(self.settings.deadline):
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message=r"\s*Email address is not specified")
-                handle = request()
-            with handle:
-                return handle.read()
+    @property
+    def requests(self) -> int:
+        return self.http.requests
 
-    def _call(self, what: str, request, check):
-        """Run request() until check(body) accepts its body, retrying transient faults with backoff."""
-        s = self.settings
-        last = "no attempt made"
-        for attempt in range(s.max_tries):
-            self.limiter.wait()
-            self.requests += 1
-            delay, asked = min(s.max_backoff, s.backoff * 2 ** attempt), None
-            try:
-                return check(self._body(request))
-            except HTTPError as error:
-                if error.code != 429 and error.code < 500:
-                    raise EutilsError(f"{what}: HTTP {error.code} {error.reason} from {s.base_url}") from None
-                last = f"HTTP {error.code} {error.reason}"
-                asked = _retry_after(error)
-                delay = delay if asked is None else min(asked, s.max_backoff)
-            except DeadlineExceeded as error:
-                last = f"{error} (the whole-request deadline)"
-            except (OSError, http.client.HTTPException) as error:
-                reason = getattr(error, "reason", error)
-                last = f"no answer ({reason})"
-            except RecordError as error:
-                last = str(error)
-            if attempt + 1 < s.max_tries:
-                if asked is not None and asked > s.max_backoff:
-                    note = f"{what}: server asked to wait {asked:g} s; waited {delay:g} s (the backoff cap)"
-                    self.notes += [] if note in self.notes else [note]
-                self.sleep(delay)
-        raise EutilsError(f"{what}: gave up after {s.max_tries} tries at {s.base_url}: {last}")
+    @property
+    def notes(self) -> list[str]:
+        return self.http.notes
+
+    def _call(self, what: str, request: Callable[[], object], check: Callable):
+        return self.http.call(what, _quiet(request), check)
 
     def efetch(self, pmids: list[str]) -> dict[str, str]:
         """PubMed XML of each PMID, by PMID (ids PubMed does not return are absent)."""
@@ -187,3 +128,38 @@ class EutilsClient:
             return found
         return self._call(f"ecitmatch of {len(citations)} citations",
                           lambda: Entrez.ecitmatch(db="pubmed", bdata=citations), by_key)
+
+    def esearch_url(self, term: str, mindate: str, maxdate: str, retmax: int) -> str:
+        """The address of a search, as provenance: without the tool, email and API key sent with it."""
+        return self.settings.base_url + "esearch.fcgi?" + urllib.parse.urlencode(_search_params(
+            term, mindate, maxdate, retmax))
+
+    def esearch(self, term: str, mindate: str, maxdate: str, retmax: int) -> dict:
+        """PubMed's answer to a search of records added (Entrez date) from mindate to maxdate (YYYY[/MM[/DD]]):
+        count, pmids (at most retmax), translation (how PubMed read the term) and warnings."""
+        what = f"esearch of {term[:60]!r}… from {mindate}"
+        return self._call(what, lambda: Entrez.esearch(**_search_params(term, mindate, maxdate, retmax)),
+                          lambda body: _search_answer(body, what))
+
+
+def _search_params(term: str, mindate: str, maxdate: str, retmax: int) -> dict:
+    return {"db": "pubmed", "term": term, "datetype": "edat", "mindate": mindate, "maxdate": maxdate,
+            "retmax": retmax}
+
+
+def _search_answer(body: bytes | str, what: str) -> dict:
+    try:
+        root = ET.fromstring(body)
+    except ET.ParseError as exc:
+        raise RecordError(f"esearch answer does not parse ({exc}); the response may be truncated") from None
+    if root.tag != "eSearchResult":
+        raise RecordError(f"expected an eSearchResult, found <{root.tag}>")
+    if root.findtext("ERROR"):
+        raise EutilsError(f"{what}: PubMed refused the search: {root.findtext('ERROR')}", 200)
+    count = root.findtext("Count")
+    if count is None or not count.strip().isdigit():
+        raise RecordError("an eSearchResult without a Count; the response may be truncated")
+    return {"count": int(count), "pmids": [i.text.strip() for i in root.findall("IdList/Id") if i.text],
+            "translation": root.findtext("QueryTranslation"),
+            "warnings": [" ".join(e.itertext()).strip() for e in root.iter()
+                         if e.tag in ("PhraseNotFound", "QuotedPhraseNotFound", "OutputMessage")]}

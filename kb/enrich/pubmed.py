@@ -11,8 +11,10 @@ import xml.etree.ElementTree as ET
 
 from Bio import Medline
 
+from .http import Unreadable
 
-class RecordError(ValueError):
+
+class RecordError(Unreadable):
     """A PubMed XML or MEDLINE document that cannot be read (truncated, not PubMed)."""
 
 
