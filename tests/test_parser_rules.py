@@ -126,7 +126,7 @@ def test_pipe_table_cells_split_at_line_breaks_and_code_rows(parse):
     assert policy.problems == []
 
 
-def test_superscript_citations_ranges_and_lists_but_not_exponents(parse):
+def test_superscript_citations_ranges_and_lists_but_not_exponents_or_footnote_marks(parse):
     policy = parse("citations_superscript.txt")
     doc = policy.document
     assert [(c.marker, c.numbers, c.span.line_start, c.section, c.sentence) for c in policy.citations] == [
@@ -135,7 +135,8 @@ def test_superscript_citations_ranges_and_lists_but_not_exponents(parse):
         ("<sup>5, 6</sup>", [5, 6], 11, 3, "Later reviews concurred"),
         # m<sup>2</sup> after a unit and 10<sup>6</sup> after a digit are exponents
         ("<sup>7</sup>", [7], 13, 3,
-         "Function stayed above 60 mL/min/1.73 m² in most patients, with 10⁶ cells counted")]
+         "Function stayed above 60 mL/min/1.73 m² in most patients, with 10⁶ cells counted"),
+        ("^{8}", [8], 15, 3, "Margins were clear")]  # and <sup>a</sup> on line 15 is a footnote mark
     assert all(doc.slice(c.span) == c.marker for c in policy.citations)
     assert policy.problems == []
 
