@@ -22,18 +22,11 @@ from pathlib import Path
 import pdfplumber
 
 from .furniture import join_lines, strip_furniture, vocabulary
+from .markup import Run, cell_text, markup
 from .model import Converted, ConvertError, Line
 
 _MARKER = re.compile(r"^(?:[•▪◦‣●○■□–]|[-*](?=\s))\s*|^\(?(?:[IVXLC]{1,6}|[ivxlc]{1,6}|[A-Za-z]|\d{1,3})[.)]\s")
 _BULLET = re.compile(r"^(?:[•▪◦‣●○■□–]|[-*](?=\s))\s*")
-
-
-@dataclass
-class Run:
-    text: str
-    bold: bool
-    italic: bool
-    sup: bool
 
 
 @dataclass
@@ -167,31 +160,6 @@ def _tidy(runs: list[Run]) -> list[Run]:
     return out
 
 
-def _markup(runs: list[Run]) -> str:
-    """Runs as the parser's text: **bold**, *italic*, <sup>n</sup>; a wholly bold text is one **...**."""
-    letters = [r for r in runs if r.text.strip() and not r.sup]
-    whole_bold = bool(letters) and all(r.bold for r in letters)
-    out = []
-    for run in runs:
-        text = run.text
-        core = text.strip()
-        if not core:
-            out.append(text)
-            continue
-        lead, trail = text[: len(text) - len(text.lstrip())], text[len(text.rstrip()):]
-        if run.sup:
-            core = f"<sup>{core}</sup>"
-        elif run.italic:
-            core = f"*{core}*"
-        if run.bold and not whole_bold and not run.sup:
-            core = f"**{core}**"
-        out.append(lead + core + trail)
-    text = re.sub(r"\*\*(\s*)\*\*", r"\1", "".join(out))  # adjacent bold runs are one
-    text = re.sub(r"(?<!\*)\*(\s*)\*(?!\*)", r"\1", text)
-    text = re.sub(r"\s+", " ", text).strip()
-    return f"**{text.strip('*').strip()}**" if whole_bold and text.strip("* ") else text
-
-
 def _open(path: Path):
     try:
         return pdfplumber.open(path)
@@ -212,7 +180,7 @@ def _cell_text(chars: list[dict], right: float, page: int, words: Counter) -> st
     left = min(s.x0 for s in segs)
     parts: list[list] = []  # [kind, depth, text, last seg]
     for seg in segs:
-        text = _markup(seg.runs)
+        text = markup(seg.runs)
         bullet = _BULLET.match(seg.text.strip())
         if bullet:
             depth = 1 + round((seg.x0 - left) / (seg.size * 1.2))
@@ -222,16 +190,7 @@ def _cell_text(chars: list[dict], right: float, page: int, words: Counter) -> st
             parts[-1][3] = seg
         else:
             parts.append(["p", 0, text, seg])
-    if len(parts) == 1 and parts[0][0] == "p":
-        return parts[0][2]
-    out, depth = [], 0
-    for kind, level, text, _ in parts:
-        target = level if kind == "li" else 0
-        out += ["</ul>"] * max(0, depth - target) + ["<ul>"] * max(0, target - depth)
-        depth = target
-        out.append(f"<{kind}>{text}</{kind}>")
-    out += ["</ul>"] * depth
-    return " ".join(out).replace("\t", " ")
+    return cell_text([(kind, depth, text) for kind, depth, text, _ in parts])
 
 
 def _tables(page, words: Counter, number: int) -> list[Table]:
@@ -406,7 +365,7 @@ class _Writer:
             if len(item) > 1:  # a borderless row: cells apart on one line
                 self._flush(block)
                 block = None
-                self.out.append(Line("\t".join(_markup(s.runs) for s in item), f"page {item[0].page}", "row"))
+                self.out.append(Line("\t".join(markup(s.runs) for s in item), f"page {item[0].page}", "row"))
                 continue
             seg = item[0]
             last_table = None if self.out and self.out[-1].kind != "row" else last_table
@@ -476,7 +435,7 @@ class _Writer:
             found = _MARKER.match(plain)
             marker = "- " if _BULLET.match(plain) else (found.group(0).strip() + " " if found else "")
             runs = _drop_prefix(runs, len("".join(r.text for r in runs)) - len(plain) + (found.end() if found else 0))
-        text = "".join(r.text for r in runs).strip() if block.kind == "heading" else _markup(runs)
+        text = "".join(r.text for r in runs).strip() if block.kind == "heading" else markup(runs)
         pages = sorted({s.page for s in block.segs})
         origin = f"page {pages[0]}" if len(pages) == 1 else f"pages {pages[0]}-{pages[-1]}"
         if block.kind == "heading":
