@@ -23,6 +23,7 @@ from kb.enrich.pubmed import RecordError, parse_article
 from kb.pipeline import build
 
 from .conftest import DATA
+from .fake_clock import FakeClock
 from .fake_eutils import LABEL, Fault, FakeEutils, article_xml, records_from_policies
 
 N_PMIDS = 138  # distinct PMIDs the five policies cite
@@ -33,21 +34,6 @@ def quick_retries(monkeypatch):
     """Offline runs back off for real; keep the pauses short in tests."""
     monkeypatch.setenv("KB_EUTILS_BACKOFF", "0.01")
     monkeypatch.setenv("KB_EUTILS_MAX_TRIES", "2")
-
-
-class FakeClock:
-    """Time that passes only when slept: it records every pause asked for, and takes none."""
-
-    def __init__(self):
-        self.now = 0.0
-        self.slept: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture

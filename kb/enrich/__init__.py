@@ -22,6 +22,7 @@ from ..store.atomic import atomic_database
 from .apply import answer_result, apply_cache, citation_queries, query_line
 from .cache import PubmedCache
 from .client import EutilsClient, EutilsError, Settings
+from .fetch import fetch_batch
 from .pubmed import RecordError, parse_article, parse_medline, split_articles
 
 __all__ = ["enrich", "EnrichReport", "Settings", "import_files"]
@@ -106,25 +107,10 @@ def enrich(db_path: Path, cache_path: Path, settings: Settings, refresh: bool = 
         if batches:
             client = client or EutilsClient(settings)
             for batch in progress(batches):
-                try:
-                    answer = client.efetch(batch)
-                except EutilsError as exc:
-                    report.failed.update({pmid: str(exc) for pmid in batch})
-                    continue
-                report.unasked_pmids += sorted(set(answer) - set(batch))
-                records = {}
-                for pmid in batch:
-                    if pmid not in answer:
-                        report.failed[pmid] = "PubMed returned no record for this PMID"
-                        continue
-                    try:
-                        parse_article(answer[pmid])
-                    except RecordError as exc:
-                        report.failed[pmid] = f"PubMed's record cannot be read ({exc}); asked for again next run"
-                        continue
-                    records[pmid] = answer[pmid]
-                cache.put_records(records, "xml", settings.base_url)
-                report.fetched += len(records)
+                fetched, failed, unasked = fetch_batch(client, cache, batch)
+                report.fetched += fetched
+                report.failed.update(failed)
+                report.unasked_pmids += unasked
         report.requests = client.requests if client else 0
         report.messages += client.notes if client else []
     with atomic_database(db_path, start_from=db_path) as db:
