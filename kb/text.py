@@ -36,6 +36,33 @@ def expand_pages(pages: str | None) -> str | None:
     return f"{first}-{last}{match.group('rest')}"
 
 
+_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+
+
+def roman_value(label: str) -> int | None:
+    """"IV" -> 4, "ix" -> 9; None for anything that is not a roman numeral."""
+    label = label.upper()
+    if not re.fullmatch(r"[IVXLC]+", label):
+        return None
+    total = 0
+    for i, char in enumerate(label):
+        value = _ROMAN[char]
+        total += -value if i + 1 < len(label) and _ROMAN[label[i + 1]] > value else value
+    return total
+
+
 def line_offsets(lines: list[str]) -> list[int]:
     """The character offset at which each line starts, for lines split on "\\n"."""
     return list(accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
+
+
+_SPACES = "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+_TYPOGRAPHY = str.maketrans({**{c: " " for c in _SPACES}, "\u2018": "'", "\u2019": "'", "\u201a": "'",
+                             "\u201b": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"'})
+_JOINING_DASH = re.compile(r"(?<=\w)[\u2010-\u2013\u2212](?=\w)")  # not the em dash, a mark of its own
+
+
+def plain_typography(text: str) -> str:
+    """No-break and other wide spaces, curly quotes, and dashes inside a word or range ("1200–9",
+    "non‑small") as their plain forms, one character for one, so every offset still points where it did."""
+    return _JOINING_DASH.sub("-", text.translate(_TYPOGRAPHY))

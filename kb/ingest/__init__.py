@@ -19,6 +19,7 @@ from .ending import check_ending
 from .evidence import link_evidence
 from .front import extract_front
 from .guidelines import Body, from_references, from_text, load_bodies
+from .layout import read_layout
 from .recommendations import extract_recommendations
 from .records import Policy, Problem, SectionRecord
 from .references import extract_references
@@ -34,9 +35,11 @@ def parse_document(path: Path, source: str, bodies: list[Body], vocabulary: Voca
     """Every record of one document; the genre's words come from vocabulary (else data/curation/)."""
     vocab = vocabulary or default_vocabulary()
     doc = Document.load(path, source)
-    blocks = split_blocks(doc.lines)
+    layout = read_layout(doc.lines)
+    blocks = split_blocks(doc.lines, layout, vocab)
     sections, section_of = build_sections(blocks, len(doc.lines), vocab)
     ctx = Context(doc, blocks, sections, section_of, vocab)
+    _note_layout(ctx, layout)
     policy = Policy(source, document=doc)
     policy.sections = [
         SectionRecord(s.number, s.heading or "(front matter)", s.path, s.level, s.kind,
@@ -63,3 +66,18 @@ def parse_document(path: Path, source: str, bodies: list[Body], vocabulary: Voca
         ctx.report("warning", "no-coverage-statement", 1, "no coverage statement found in a policy section")
     policy.problems = ctx.problems
     return policy
+
+
+def _note_layout(ctx: Context, layout) -> None:
+    """What the parser read past to see the text: plain typography, page furniture, wrapped lines."""
+    if ctx.doc.typography:
+        ctx.report("info", "text-normalised", 1, f"{ctx.doc.typography} characters read in their plain form "
+                   f"(no-break spaces, curly quotes, dashes inside words); every offset is unchanged")
+    if layout.furniture:
+        lines = ", ".join(map(str, layout.furniture[:6])) + (", ..." if len(layout.furniture) > 6 else "")
+        ctx.report("info", "page-furniture", layout.furniture[0], f"{len(layout.furniture)} lines read as running "
+                   f"page headers or footers and set aside (lines {lines}): "
+                   f"{ctx.doc.line(layout.furniture[0]).strip()[:60]!r}")
+    if layout.width:
+        ctx.report("info", "text-hard-wrapped", 1, f"the text is wrapped at {layout.width} characters; lines the "
+                   f"wrapping broke are read as one")

@@ -1,15 +1,19 @@
 """Split a document into typed line blocks: headings, list items, table rows and paragraphs.
 
 Converted policies mix markdown (`#` headings, `-` and `1.` lists, `**bold**`), tab-separated
-table rows whose cells may hold HTML, bold-only lines and "Label:" lines used as headings.
-Every block keeps its line number and the column where its content starts.
+table rows whose cells may hold HTML, bold-only lines and "Label:" lines used as headings, and
+headings marked by nothing but their form (headings.py). Every block keeps its line number and the
+column where its content starts.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
+from .headings import form_level
+from .layout import Layout, read_layout
 from .markup import Slice, clean
+from .vocabulary import Vocabulary, default_vocabulary
 
 _MD_HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _BOLD_LINE = re.compile(r"^\s*(?:\*{2,3}|<b>)(?P<body>[^*<>]+?)(?:\*{2,3}|</b>)\s*$", re.I)
@@ -36,6 +40,7 @@ class Block:
     bullet: str | None = None
     label: str | None = None  # enumerator as written, without punctuation: "IV", "B", "12"
     cells: list[Slice] = field(default_factory=list)
+    last_line: int = 0  # a wrapped paragraph's last line; its raw reads its line breaks as spaces
 
     @property
     def body(self) -> str:
@@ -62,12 +67,13 @@ def _cells(raw: str, separator: str = "\t") -> list[Slice]:
     return cells
 
 
-def split_blocks(lines: list[str]) -> list[Block]:
-    """One block per non-blank line, in order. Blank lines are dropped (blocks keep line numbers)."""
+def split_blocks(lines: list[str], layout: Layout | None = None, vocab: Vocabulary | None = None) -> list[Block]:
+    """One block per logical line (see layout.py), in order; a block keeps the number of its first line."""
+    logical = (layout or read_layout(lines)).logical
+    vocab = vocab or default_vocabulary()
+    marked = sum(bool(_MD_HEADING.match(raw)) for _, _, raw in logical) >= 3
     blocks: list[Block] = []
-    for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
-            continue
+    for index, (number, last, raw) in enumerate(logical):
         stripped = raw.rstrip()
         if _PIPE_RULE.match(stripped):
             continue  # the |---|---| line under a markdown table header
@@ -88,10 +94,19 @@ def split_blocks(lines: list[str]) -> list[Block]:
             blocks.append(Block("heading", number, raw, bold.start("body"), level=BOLD_HEADING_LEVEL))
             continue
         item = _ITEM.match(raw)
+        apart = ((index == 0 or logical[index - 1][1] < number - 1)
+                 + (index + 1 == len(logical) or logical[index + 1][0] > last + 1))
+        level = None if item and item.group("bullet") else form_level(raw, apart, marked, vocab)
+        if level:
+            blocks.append(Block("heading", number, raw, len(raw) - len(raw.lstrip()), level=level))
+            continue
         if item and (item.group("bullet") or item.group("enum")):
             blocks.append(Block("item", number, raw, item.start("body"), indent=len(item.group("indent")),
                                 bullet=item.group("bullet"), label=item.group("label")))
             continue
         indent = len(raw) - len(raw.lstrip())
         blocks.append(Block("para", number, raw, indent, indent=indent))
+    last_of = {first: last for first, last, _ in logical}
+    for block in blocks:
+        block.last_line = last_of[block.line]
     return blocks

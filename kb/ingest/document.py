@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_right
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..text import line_offsets
+from ..text import line_offsets, plain_typography
 
 
 MAX_DOCUMENT_BYTES = 5_000_000  # 5 MB: a policy is tens of kB; parsing takes about 3 s per MB
@@ -38,13 +39,19 @@ class Span:
 
 
 class Document:
-    """Decoded text of one file, with the offset where each line starts."""
+    """Decoded text of one file, with the offset where each line starts.
+
+    The text is read with plain typography (kb.text.plain_typography): a curly quote or a no-break
+    space means what its plain form means, and offsets are unchanged. `typography` counts the
+    characters read so, for the report.
+    """
 
     def __init__(self, source: str, text: str, sha256: str):
         self.source = source
-        self.text = text
+        self.text = plain_typography(text)
+        self.typography = sum(a != b for a, b in zip(text, self.text))
         self.sha256 = sha256
-        self.lines = text.split("\n")
+        self.lines = self.text.split("\n")
         self._offsets = line_offsets(self.lines)
 
     @classmethod
@@ -78,9 +85,17 @@ class Document:
     def offset(self, line: int, column: int = 0) -> int:
         return self._offsets[line - 1] + column
 
+    def line_at(self, offset: int) -> int:
+        """The line holding the character at offset (a line's break counts as its own)."""
+        return bisect_right(self._offsets, offset)
+
     def span(self, line: int, col_start: int, col_end: int, end_line: int | None = None) -> Span:
-        end_line = end_line or line
-        return Span(line, end_line, self.offset(line, col_start), self.offset(end_line, col_end))
+        """Columns count on from the line's start, past its end into the lines after it: a block read over
+        several lines (a wrapped paragraph) gives columns into its text, and the lines follow from them."""
+        start, end = self.offset(line, col_start), self.offset(end_line or line, col_end)
+        first = self.line_at(start)
+        last = max(end_line or first, self.line_at(max(start, end - 1)))
+        return Span(first, last, start, end)
 
     def line_span(self, first: int, last: int) -> Span:
         return self.span(first, 0, len(self.line(last)), end_line=last)

@@ -10,22 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..text import roman_value
 from .document import Document, Span
 from .blocks import Block
 from .markup import clean, html_fragments
 
-_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
-
-
-def roman_value(label: str) -> int | None:
-    label = label.upper()
-    if not re.fullmatch(r"[IVXLC]+", label):
-        return None
-    total = 0
-    for i, char in enumerate(label):
-        value = _ROMAN[char]
-        total += -value if i + 1 < len(label) and _ROMAN[label[i + 1]] > value else value
-    return total
 
 
 @dataclass

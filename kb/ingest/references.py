@@ -132,6 +132,8 @@ def extract_references(ctx: Context) -> list[Reference]:
         entries: list[list] = []  # [first block, [blocks]]
         for block in run:
             start = _ITEM_START.match(block.raw) if block.kind in ("item", "para") else None
+            if start and entries and _year_not_number(start.group("number"), entries[-1][0]):
+                start = None  # "2013. PMID: ..." at the start of a line: an entry running on
             if start:
                 entries.append([block, [block]])
                 continue
@@ -148,7 +150,7 @@ def extract_references(ctx: Context) -> list[Reference]:
                            f"text in the reference list that is not an entry: {block.text[:80]!r}")
         for first, blocks in entries:
             start = _ITEM_START.match(first.raw)
-            raw = " ".join([first.raw[start.end():].strip()] + [b.raw.strip() for b in blocks[1:]])
+            raw = " ".join([_unwrapped(first, first.raw[start.end():])] + [_unwrapped(b, b.raw) for b in blocks[1:]])
             span = ctx.doc.span(first.line, start.end(), len(blocks[-1].raw.rstrip()), end_line=blocks[-1].line)
             written = start.group("number") or start.group("bracketed")
             number = int(written) if written else None
@@ -161,6 +163,17 @@ def extract_references(ctx: Context) -> list[Reference]:
     _infer_numbers(ctx, references)
     _check_numbers(ctx, references)
     return references
+
+
+def _year_not_number(written: str | None, previous) -> bool:
+    """A year where the list's next number would stand, which the previous entry's number does not lead to."""
+    before = _ITEM_START.match(previous.raw).group("number")
+    return bool(written and _YEAR.fullmatch(written) and (before is None or int(written) != int(before) + 1))
+
+
+def _unwrapped(block, raw: str) -> str:
+    """The entry's words with a wrapped block's line breaks and indents read as single spaces."""
+    return " ".join(raw.split()) if block.last_line > block.line else raw.strip()
 
 
 def _infer_numbers(ctx: Context, references: list[Reference]) -> None:

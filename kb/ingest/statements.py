@@ -12,7 +12,7 @@ import re
 from .context import Context
 from .outline import Node, build_outline, units_from_blocks
 from .records import Criterion, Statement, Threshold
-from .vocabulary import ALL_OF, ANY_OF, COVERAGE_VERB, Vocabulary, default_vocabulary
+from .vocabulary import ALL_OF, ANY_OF, COVERAGE_VERB, HEADING_NUMBER, Vocabulary, default_vocabulary
 from .codes import codes_named_in
 
 _STOP = r"(?=\s+(?:that|which)\s+(?:is|are)\b|\s+when\b|\s+if\b|\s+providing\b|\s*\(CPT\b|:|\.\s|\.$|$)"
@@ -118,7 +118,7 @@ def _line_of_business(ctx: Context, section) -> str | None:
     while section is not None and section.number:
         if section.kind == "policy" and ctx.vocab.term("line-of-business").search(section.heading) \
                 and section.own_kind is None:
-            return section.heading
+            return HEADING_NUMBER.sub("", section.heading, count=1)
         section = section.parent
     return None
 

@@ -20,7 +20,7 @@ ALL_OF = re.compile(r"\b(?:all|each|both|every)\b", re.I)
 
 _NEEDED_TERMS = ("line-of-business", "codes-covered", "criteria-lead")
 # The number of a numbered heading: "8. References", "1.4 Policy", "I. Medical Necessity:", "B) Codes".
-HEADING_NUMBER = re.compile(r"^\s*(?:\d{1,2}(?:\.\d{1,2})+\.?|\d{1,2}[.)]|[IVXLCivxlc]{1,6}[.)]|[A-Za-z][.)])\s+")
+HEADING_NUMBER = re.compile(r"^\s*(?:\d{1,2}(?:\.\d{1,2})+\.?|\d{1,2}[.)]?|[IVXLCivxlc]{1,6}[.)]|[A-Za-z][.)])\s+")
 
 
 def _any(patterns: list[str]) -> re.Pattern:

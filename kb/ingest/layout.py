@@ -1,0 +1,155 @@
+"""Physical lines into logical lines: page furniture set aside, hard-wrapped paragraphs joined.
+
+Text a PDF converter leaves is wrapped at a fixed width and carries a running header and footer
+on every page, often in mid-paragraph. A reader sees through both, and so does the parser:
+
+- Furniture is a short line that recurs, its digits aside ("Page 3 of 12"), at least three times
+  and never close together, and that is no heading, list item, connective or table row. It is
+  set aside (and reported), never read as content.
+- A document is wrapped when most of its lines end within a few characters of one width, most of
+  them in mid-sentence. There,
+  a line continues the one before it when the first word of the line would not have fitted on the
+  line before: the converter broke the line, not the author. A line that opens a heading, a table
+  row, a bullet, or the next item of a numbered list starts anew.
+
+A logical line keeps the characters of its lines, one for one: its line breaks and the furniture
+inside it read as spaces, so every column still counts from the start of its first line.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ..text import roman_value
+
+_MAX_FURNITURE_WORDS = 12
+_FURNITURE_SPACING = 10  # lines at least on a page
+_CONNECTIVE = re.compile(r"^\W*(?:or|and|and/or)\W*$", re.I)
+_STRUCTURE = re.compile(r"^\s*(?:#|\||[-*+•▪◦]\s)")
+_ENUMERATOR = re.compile(r"^\s*\(?(?P<label>\d{1,3}|[IVXLC]{1,6}|[ivxlc]{1,6}|[A-Za-z])[.)]\s+\S")
+_WINDOW = 12  # a wrapped line ends within this many characters of the width
+_MIN_LINES = 12  # fewer lines tell nothing of a width
+_SLACK = 2
+
+
+@dataclass
+class Layout:
+    logical: list[tuple[int, int, str]]  # (first line, last line, raw text over all its lines)
+    furniture: list[int] = field(default_factory=list)  # line numbers set aside as page furniture
+    width: int | None = None  # the width the text is wrapped at, if it is
+
+
+def _is_row(raw: str) -> bool:
+    return "\t" in raw or raw.lstrip().startswith("|")
+
+
+def _furniture(lines: list[str]) -> set[int]:
+    """Page numbers ("Page 3 of 12", "- 3 -"): short lines alike but for a number that counts up by one.
+    Running headers and footers: short lines that recur unchanged beside the page numbers on most pages,
+    or at least four times at an even spacing, as pages are."""
+    groups: dict[str, list[int]] = defaultdict(list)
+    for number, raw in enumerate(lines, start=1):
+        text = " ".join(raw.split())
+        if (not text or _is_row(raw) or _STRUCTURE.match(raw) or _ENUMERATOR.match(raw) or _CONNECTIVE.match(text)
+                or len(text.split()) > _MAX_FURNITURE_WORDS or text.endswith((".", ",", ";", ":"))):
+            continue
+        groups[re.sub(r"\d+", "\0", text.lower())].append(number)  # a document holds no NUL
+    pages: set[int] = set()
+    for key, numbers in groups.items():
+        counts = [int(re.search(r"\d+", lines[n - 1]).group()) for n in numbers] if "\0" in key else []
+        steps = [b - a for a, b in zip(counts, counts[1:])]
+        if len(numbers) >= 3 and steps and sum(step == 1 for step in steps) >= 0.8 * len(steps):
+            pages.update(numbers)
+    found = set(pages)
+    for numbers in groups.values():
+        if len(numbers) < 3 or len({lines[n - 1].strip() for n in numbers}) > 1 or found.issuperset(numbers):
+            continue
+        beside_pages = 2 * len(numbers) >= len(pages) and all(any(abs(n - p) <= 3 for p in pages) for n in numbers)
+        if (pages and beside_pages) or (len(numbers) >= 4 and _evenly_spaced([b - a for a, b in zip(numbers, numbers[1:])])):
+            found.update(numbers)
+    return found
+
+
+def _evenly_spaced(gaps: list[int]) -> bool:
+    body = gaps[:-1]  # the last page may be short
+    middle = sorted(body)[len(body) // 2]
+    return middle >= _FURNITURE_SPACING and all(abs(g - middle) <= 0.2 * middle for g in body) \
+        and gaps[-1] <= 1.2 * middle
+
+
+def _wrap_width(lines: list[str], furniture: set[int]) -> int | None:
+    """The width most lines end just short of, mostly in mid-sentence; None for text that is not hard-wrapped."""
+    kept = [raw.rstrip() for number, raw in enumerate(lines, start=1)
+            if raw.strip() and number not in furniture and not _is_row(raw)]
+    lengths = sorted(len(raw) for raw in kept)
+    if len(lengths) < _MIN_LINES:
+        return None
+    best, width = 0, 0
+    for candidate in sorted(set(lengths)):
+        near = sum(candidate - _WINDOW < n <= candidate for n in lengths)
+        if near >= best:
+            best, width = near, candidate
+    near = [raw for raw in kept if width - _WINDOW < len(raw) <= width]
+    broken = sum(not raw.endswith((".", ":", ";", "?", "!")) for raw in near)
+    longer = sum(n > width for n in lengths)
+    if not 40 <= width <= 200 or best < 0.3 * len(lengths) or longer > 0.05 * len(lengths) or 2 * broken < len(near):
+        return None
+    return width
+
+
+def _style(label: str) -> tuple[str, int]:
+    if label.isdigit():
+        return "arabic", int(label)
+    if len(label) == 1 and label not in "IiVvXx":
+        return ("alpha-upper" if label.isupper() else "alpha-lower"), ord(label.lower()) - 96
+    return ("roman-upper" if label.isupper() else "roman-lower"), roman_value(label) or 0
+
+
+def _opens_item(raw: str, seen: set[tuple[str, int]]) -> bool:
+    """A numbered line starts an item when it opens a list (1, a, A, i, I) or follows one seen before."""
+    match = _ENUMERATOR.match(raw)
+    if not match:
+        return False
+    style, value = _style(match.group("label"))
+    return value == 1 or (style, value - 1) in seen
+
+
+def _continues(previous: str, raw: str, width: int, seen: set[tuple[str, int]]) -> bool:
+    if _is_row(previous) or _is_row(raw) or _STRUCTURE.match(raw) or _opens_item(raw, seen):
+        return False
+    before = previous.rstrip()
+    if re.search(r"[A-Za-z]-$", before):
+        return True
+    return len(before) + 1 + len(raw.split()[0]) > width - _SLACK
+
+
+def read_layout(lines: list[str]) -> Layout:
+    furniture = _furniture(lines)
+    width = _wrap_width(lines, furniture)
+    groups: list[list[int]] = []  # the line numbers of each logical line
+    seen: set[tuple[str, int]] = set()
+    gap_blank = gap_furniture = False
+    for number, raw in enumerate(lines, start=1):
+        if number in furniture:
+            gap_furniture = True
+            continue
+        if not raw.strip():
+            gap_blank = True
+            continue
+        joined = (width is not None and groups and (gap_furniture or not gap_blank)
+                  and _continues(lines[groups[-1][-1] - 1], raw, width, seen))
+        if joined:
+            groups[-1].append(number)
+        else:
+            groups.append([number])
+            enumerator = _ENUMERATOR.match(raw)
+            if enumerator:
+                seen.add(_style(enumerator.group("label")))
+        gap_blank = gap_furniture = False
+    logical = []
+    for group in groups:
+        first, last = group[0], group[-1]
+        parts = [lines[n - 1] if n in group else " " * len(lines[n - 1]) for n in range(first, last + 1)]
+        logical.append((first, last, " ".join(parts)))
+    return Layout(logical, sorted(furniture), width)
