@@ -76,6 +76,8 @@ def join_lines(first: str, second: str, words: Counter) -> str:
     """Two lines of one paragraph as one: a word broken with a hyphen is joined, unless the document
     writes it hyphenated elsewhere and never whole."""
     second = second.lstrip()
+    if re.search(r"\d[-–]$", first) and second[:1].isdigit():  # a range broken after its dash: 96-|97
+        return first + second
     head = re.search(r"([A-Za-z]+)-$", first)
     tail = re.match(r"(?:\*{1,3})?([a-z]+)", second)  # emphasis may open on the second half
     if not (head and tail):

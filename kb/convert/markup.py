@@ -16,6 +16,13 @@ class Run:
 
 def markup(runs: list[Run]) -> str:
     """Runs as one line of text; a wholly bold text is one **...** (the parser reads it as a heading)."""
+    merged: list[Run] = []
+    for run in runs:  # runs of one style are one: a superscript wrapped over two lines is one <sup>
+        if merged and (merged[-1].bold, merged[-1].italic, merged[-1].sup) == (run.bold, run.italic, run.sup):
+            merged[-1] = Run(merged[-1].text + run.text, run.bold, run.italic, run.sup)
+        else:
+            merged.append(run)
+    runs = merged
     letters = [r for r in runs if r.text.strip() and not r.sup]
     whole_bold = bool(letters) and all(r.bold for r in letters)
     out = []

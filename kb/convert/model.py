@@ -35,4 +35,5 @@ class Converted:
             out.append(line.text)
             origins.append(line.origin if line.text.strip() else None)
             previous = line
-        return "\n".join(out) + "\n", origins
+        raw = self.lines and self.lines[-1].kind == "raw"  # text kept as written ends as it ended
+        return "\n".join(out) + ("" if raw else "\n"), origins

@@ -164,12 +164,12 @@ def _open(path: Path):
     try:
         return pdfplumber.open(path)
     except Exception as exc:  # pdfminer wraps what it meets in several exception types
-        cause = exc.__cause__ or exc
+        cause = exc.__cause__ or (exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc)
         name = type(cause).__name__ + " " + type(exc).__name__
         if "Password" in name or "Encrypt" in name or "password" in str(exc).lower():
             raise ConvertError(f"{path}: encrypted: the PDF needs a password to be read; save an unprotected "
                                f"copy") from None
-        raise ConvertError(f"{path}: not a readable PDF ({cause or type(cause).__name__})") from None
+        raise ConvertError(f"{path}: not a readable PDF ({str(cause) or type(cause).__name__})") from None
 
 
 def _cell_text(chars: list[dict], right: float, page: int, words: Counter) -> str:
@@ -369,6 +369,12 @@ class _Writer:
                 continue
             seg = item[0]
             last_table = None if self.out and self.out[-1].kind != "row" else last_table
+            if block and block.segs[-1].runs[-1].sup and seg.size < 0.85 * block.segs[-1].size \
+                    and self._follows(block, seg, 1.0):  # a superscript wrapped onto a line of its own
+                for run in seg.runs:
+                    run.sup = True
+                block.segs.append(seg)
+                continue
             level = self.level.get(round(seg.size, 1))
             if level:
                 if block and block.kind == "heading" and block.level == level and self._follows(block, seg, 1.0):
@@ -417,7 +423,7 @@ class _Writer:
         runs[-1].text = runs[-1].text.rstrip()
         if joined == first[:-1] + second:
             runs[-1].text = runs[-1].text[:-1]
-        elif joined != first + second:
+        elif joined != first + second and not (runs[-1].sup and more[0].sup):  # a superscript goes on
             runs.append(Run(" ", runs[-1].bold, runs[-1].italic, False))
         more = [Run(r.text, r.bold, r.italic, r.sup) for r in more]
         more[0].text = more[0].text.lstrip()

@@ -25,11 +25,9 @@ def convert_text(path: Path, data: bytes) -> Converted:
         if "\f" in raw:
             pages.append([])
             raw = raw.replace("\f", "")
-        pages[-1].append(Line(raw.rstrip(), f"line {number}", "raw"))
+        pages[-1].append(Line(raw, f"line {number}", "raw"))
     notes: list[str] = []
     if len(pages) > 1:
         pages, notes = strip_furniture(pages, lambda line: line.text)
     lines = [line for page in pages for line in page]
-    while lines and not lines[-1].text.strip():
-        lines.pop()
     return Converted("text", lines, notes)
