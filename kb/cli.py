@@ -17,7 +17,7 @@ from .enrich.pubmed import RecordError
 from .queries import DEFAULT_QUERIES, load_queries, parameters
 from .rdf.mapping import build_rdf
 from .rdf.guard import check
-from .rdf.sparql import Limits, QueryRefused, formats, load_store, run
+from .rdf.sparql import Limits, QueryRefused, formats, run, store_for
 from .store.atomic import TargetError
 from .store.present import FORMATS as TABLE_FORMATS
 from .store.present import render
@@ -229,8 +229,8 @@ def sparql_command(query, db_path, fmt, params, timeout, limit):
         wanted = {"table": "csv"}.get(fmt, fmt)
         if wanted not in formats(check(text, limits.query_bytes).form):
             wanted = "json"  # an ASK answer has no CSV form
-        with _open(db_path) as kb:
-            store = load_store(kb.conn)
+        _open(db_path).close()  # a clear message when DB is not a knowledge base
+        store = store_for(db_path)
         body, media_type, truncated = run(store, text, wanted, limits,
                                           dict(p.split("=", 1) for p in params if "=" in p))
     except QueryRefused as error:

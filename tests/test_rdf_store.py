@@ -63,3 +63,37 @@ def test_a_build_whose_store_cannot_be_written_warns_and_still_writes_the_databa
         "the RDF store could not be written (read-only file system (simulated)); SPARQL servers will load the RDF "
         "from the database at start-up"]
     assert (tmp_path / "kb.db").is_file() and open_store(tmp_path / "kb.db") is None
+
+
+def test_the_server_and_kb_sparql_open_the_current_store_and_load_a_stale_one(kb_copy, monkeypatch):
+    """With a current store nothing is loaded from the database; with a stale one it is, and the answers agree."""
+    import asyncio
+
+    import yaml
+    from click.testing import CliRunner
+    from datasette.app import Datasette
+
+    from kb.cli import cli
+    from kb.rdf import sparql
+
+    from .conftest import ROOT
+    loaded = []
+    real_load = sparql.load_store
+    monkeypatch.setattr(sparql, "load_store", lambda conn: loaded.append(1) or real_load(conn))
+    metadata = yaml.safe_load((ROOT / "metadata.yml").read_text())
+
+    async def ask():
+        datasette = Datasette([str(kb_copy)], metadata=metadata)
+        response = await datasette.client.get("/-/sparql", params={"query": "ASK { ?s ?p ?o }"})
+        return response.json()
+
+    assert asyncio.run(ask()) == {"head": {}, "boolean": True} and loaded == []
+    cited = CliRunner().invoke(cli, ["sparql", str(ROOT / "queries" / "cites_pmid.rq"), "--db", str(kb_copy),
+                                     "-p", "pmid=32151777", "--format", "json"])
+    assert cited.exit_code == 0 and loaded == []
+    with sqlite3.connect(kb_copy) as conn:
+        new_stamp(conn)
+    assert asyncio.run(ask()) == {"head": {}, "boolean": True} and loaded == [1]
+    again = CliRunner().invoke(cli, ["sparql", str(ROOT / "queries" / "cites_pmid.rq"), "--db", str(kb_copy),
+                                     "-p", "pmid=32151777", "--format", "json"])
+    assert again.output == cited.output and loaded == [1, 1]

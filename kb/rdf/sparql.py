@@ -16,6 +16,7 @@ import os
 import signal
 import sqlite3
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef, Variable
@@ -24,6 +25,7 @@ from rdflib.query import Result
 from .guard import Refused as QueryRefused
 from .guard import check
 from .mapping import PREFIXES, build_rdf
+from .persist import open_store
 from .sandbox import SandboxError, close_network, limit_memory
 
 RESULT_TYPES = {
@@ -38,6 +40,16 @@ def load_store(conn: sqlite3.Connection) -> ox.Store:
     """An in-memory Oxigraph store of the knowledge base's RDF, built once and reused."""
     store = ox.Store()
     store.load(build_rdf(conn).serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    _import_serialisers()
+    return store
+
+
+def store_for(db_path: Path) -> ox.Store:
+    """The store written at build time when it is of the database's build; else one loaded from the database."""
+    store = open_store(db_path)
+    if store is None:
+        with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
+            return load_store(conn)
     _import_serialisers()
     return store
 

@@ -18,6 +18,7 @@ import json
 import math
 import urllib.parse
 import weakref
+from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -25,8 +26,7 @@ from datasette.utils.asgi import Response
 
 from ..queries import load_queries
 from ..rdf.guard import check
-from ..rdf.sparql import RESULT_TYPES, Limits, QueryRefused, formats, load_store, run
-from ..store.read import KnowledgeBase
+from ..rdf.sparql import RESULT_TYPES, Limits, QueryRefused, formats, run, store_for
 from .config import database_name, queries_dir
 
 
@@ -75,8 +75,7 @@ async def _state(datasette) -> _State:
 
 
 def _build_store(datasette):
-    with KnowledgeBase.open(datasette.get_database(database_name(datasette)).path) as kb:
-        return load_store(kb.conn)
+    return store_for(Path(datasette.get_database(database_name(datasette)).path))
 
 
 async def load(datasette) -> None:
