@@ -137,7 +137,8 @@ def test_render_formats():
 def test_cli_refuses_a_file_that_is_not_a_knowledge_base(tmp_path):
     bad = tmp_path / "bad.db"
     bad.write_text("hello " * 200)
-    for command in (["matrix"], ["query", "policy_pair_overlap"], ["cite", "SOLSTICE"], ["export"], ["serve"]):
+    for command in (["matrix"], ["query", "policy_pair_overlap"], ["cite", "SOLSTICE"], ["export"],
+                    ["serve", "--metadata", str(ROOT / "metadata.yml")]):  # not ./metadata.yml: any working folder
         result = CliRunner().invoke(cli, [*command, "--db", str(bad)])
         assert result.exit_code == 1, command
         assert result.stderr.strip().splitlines() == [f"Error: {bad}: not a knowledge base (file is not a database); "
