@@ -17,7 +17,7 @@ from ..cite import FORMATS, STYLES, lookup
 from ..graph import EDGE_TYPES
 from ..queries import load_queries
 from ..store.read import KnowledgeBase
-from . import pages, sparql
+from . import pages, reload, sparql
 from .config import database_name, queries_dir
 
 
@@ -182,6 +182,11 @@ async def home(datasette, request):
     context = {"title": datasette.metadata("title") or "cryo-kb",
                "description": Markup(datasette.metadata("description_html") or ""), "databases": databases}
     return Response.html(await datasette.render_template("home.html", context, request=request))
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    return reload.wrapper(datasette)
 
 
 @hookimpl

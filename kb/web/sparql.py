@@ -74,6 +74,13 @@ async def _state(datasette) -> _State:
     return state
 
 
+def forget(datasette) -> None:
+    """Load the store again at the next query: the knowledge base was replaced (queries running keep theirs)."""
+    state = _STATES.get(datasette)
+    if state is not None:
+        state.store = None
+
+
 def _build_store(datasette):
     return store_for(Path(datasette.get_database(database_name(datasette)).path))
 
