@@ -45,6 +45,8 @@ def test_indication_page_side_by_side(get):
 def test_work_and_trial_pages(get):
     work = get("/-/work/pmid:32151777").text
     assert "Enrichment status: <strong>not fetched</strong>" in work
+    assert "Not checked against PubMed: no PubMed record is held for this work" in work  # never "no disagreement"
+    assert "No disagreement found" not in work and "Checked against PubMed" not in work
     assert work.count("<textarea") == 3 and "reference #69, cited in “Nonrandomized Studies” line 125" in work
     trial = get("/-/trial/wang-2015").text
     assert trial.count("<tr><td>") == 20 and "bcbsks-liver-tumors line 130" in trial
