@@ -95,3 +95,20 @@ def test_kb_serve_serves_with_workers_and_refuses_a_missing_database(kb_path, tm
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_ids_in_tables_link_to_reviewer_pages_and_registries(get):
+    references = get("/kb/policy_references", policy_id="premera-7.01.92", number="15").text
+    assert 'href="/-/policy/premera-7.01.92"' in references and 'href="/-/work/pmid:32151777"' in references
+    assert 'href="https://pubmed.ncbi.nlm.nih.gov/32151777/"' in references
+    coverage = get("/kb/coverage", policy_id="bcbsks-liver-tumors").text
+    assert 'href="/-/policy/bcbsks-liver-tumors#statement-1"' in coverage
+
+
+def test_link_targets():
+    from kb.web.links import target
+    assert target("trial_listings", "nct_id", "NCT01234567") == "https://clinicaltrials.gov/study/NCT01234567"
+    assert target("trials", "registry_id", "ChiCTR-123") is None  # only NCT ids have a known registry page
+    assert target("works", "id", "pmid:1") == "/-/work/pmid:1" and target("works", "doi", "10.1/x y") == (
+        "https://doi.org/10.1/x%20y")
+    assert target("policies", "title", "Cryoablation") is None

@@ -17,7 +17,7 @@ from ..cite import FORMATS, STYLES, lookup
 from ..graph import EDGE_TYPES
 from ..queries import load_queries
 from ..store.read import KnowledgeBase
-from . import pages, reload, sparql
+from . import links, pages, reload, sparql
 from .config import database_name, queries_dir
 
 
@@ -61,7 +61,15 @@ def extra_template_vars(datasette):
 
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
-    """line_start links to the source lines of the record (policy_id and line_end from the same row)."""
+    """Ids link to their reviewer page or registry; line_start to the source lines of the record."""
+    if database != database_name(datasette):
+        return None
+    shown = value["value"] if isinstance(value, dict) else value  # a foreign key comes as {"value", "label"}
+    href = links.target(table, column, shown)
+    if href is not None:
+        text = value.get("label") or shown if isinstance(value, dict) else shown
+        url = datasette.urls.path(href) if href.startswith("/") else href
+        return Markup(f'<a href="{escape(url)}">{escape(str(text))}</a>')
     if column != "line_start" or value is None or row is None:
         return None
     keys = row.keys()
