@@ -108,6 +108,11 @@ def test_file_listed_but_missing(scratch_data, tmp_path):
     assert "gone" in report.failed and sorted(report.loaded) == SEEDS
 
 
+def _leftovers(folder) -> list[str]:
+    """Temporary files and folders of a build (the knowledge base's companions, as kb.db.oxigraph, are not)."""
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".") or p.name.endswith(".tmp"))
+
+
 def test_strict_build_fails_and_leaves_the_previous_knowledge_base(scratch_data, tmp_path):
     db = tmp_path / "kb.db"
     build(db, scratch_data)
@@ -117,7 +122,7 @@ def test_strict_build_fails_and_leaves_the_previous_knowledge_base(scratch_data,
         build(db, scratch_data, strict=True)
     assert "--strict: 2 problem(s); the knowledge base was not written" == str(failure.value)
     assert (db.read_bytes(), os.stat(db).st_mtime_ns) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "kb.db"]
+    assert _leftovers(tmp_path) == []
 
 
 def test_a_build_that_fails_while_writing_leaves_the_previous_file(scratch_data, tmp_path, monkeypatch):
@@ -133,7 +138,7 @@ def test_a_build_that_fails_while_writing_leaves_the_previous_file(scratch_data,
     with pytest.raises(OSError, match="disk full"):
         build(db, scratch_data)
     assert db.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "kb.db"]  # no temporary file left behind
+    assert _leftovers(tmp_path) == []  # no temporary file left behind
 
 
 def test_cli_reports_problems_and_strict_exits_non_zero(scratch_data, tmp_path, monkeypatch):
