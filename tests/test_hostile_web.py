@@ -112,3 +112,12 @@ def test_link_targets():
     assert target("works", "id", "pmid:1") == "/-/work/pmid:1" and target("works", "doi", "10.1/x y") == (
         "https://doi.org/10.1/x%20y")
     assert target("policies", "title", "Cryoablation") is None
+
+
+def test_genre_wording_comes_from_metadata(kb_path):
+    metadata = yaml.safe_load((ROOT / "metadata.yml").read_text())
+    metadata["plugins"]["kb"].update(reviewer_heading="Proton therapy policies", search_placeholder="PROTECT, prostate")
+    datasette = Datasette([str(kb_path)], metadata=metadata)
+    page = asyncio.run(datasette.client.get("/-/reviewer")).text
+    assert "<h1>Proton therapy policies</h1>" in page and 'placeholder="PROTECT, prostate"' in page
+    assert "Cryoablation" not in page.split("<h1>")[1].split("</h1>")[0]

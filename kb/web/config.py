@@ -18,6 +18,15 @@ def database_name(datasette) -> str:
     return str(_config(datasette).get("database", DEFAULT_DATABASE))
 
 
+WORDING = {"reviewer_heading": "Reviewer pages", "search_placeholder": "a trial, an author, an indication"}
+
+
+def wording(datasette) -> dict[str, str]:
+    """What the pages call the corpus and suggest searching for: genre words, set in metadata.yml, not in code."""
+    config = _config(datasette)
+    return {key: str(config.get(key, default)) for key, default in WORDING.items()}
+
+
 def queries_dir(datasette) -> Path:
     """The folder of canned queries (`queries_dir`, relative to the working folder), else the repository's."""
     config = _config(datasette)

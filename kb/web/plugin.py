@@ -18,7 +18,7 @@ from ..graph import EDGE_TYPES
 from ..queries import load_queries
 from ..store.read import KnowledgeBase
 from . import links, pages, reload, sparql
-from .config import database_name, queries_dir
+from .config import database_name, queries_dir, wording
 
 
 async def _read(datasette, question):
@@ -54,9 +54,10 @@ def get_metadata(datasette, key, database, table):
 
 @hookimpl
 def extra_template_vars(datasette):
-    """Templates link to the knowledge base's tables through `kb_database` (None when it is not served)."""
+    """Templates link to the knowledge base's tables through `kb_database` (None when it is not served),
+    and take the corpus's wording from `kb_wording` (metadata.yml)."""
     name = database_name(datasette)
-    return {"kb_database": name if name in datasette.databases else None}
+    return {"kb_database": name if name in datasette.databases else None, "kb_wording": wording(datasette)}
 
 
 @hookimpl
