@@ -122,9 +122,8 @@ def build_graph(db) -> nx.MultiDiGraph:
                           where t.reference_id is not null order by c.id, t.number"""):
         edge("cites", f"section/{c['section_id']}", f"reference/{c['reference_id']}", f"{c['id']}:{c['number']}",
              number=c["number"], citation=c["id"], line=c["line_start"], marker=c["marker"])
-    for e in rows(db, """select e.statement_id, e.citation_id, e.sites, t.reference_id, r.work_id
-                          from statement_evidence e join citation_targets t on t.citation_id = e.citation_id
-                          join policy_references r on r.id = t.reference_id order by 1, 2, 4"""):
+    for e in rows(db, """select statement_id, citation_id, sites, reference_id, work_id from evidence
+                          where reference_id is not null order by 1, 2, 4"""):
         edge("rests_on", f"statement/{e['statement_id']}", f"work/{e['work_id']}",
              f"{e['statement_id']}:{e['citation_id']}:{e['reference_id']}", citation=e["citation_id"],
              reference=e["reference_id"], sites=e["sites"])
