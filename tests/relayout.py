@@ -19,7 +19,8 @@ import textwrap
 _MD_HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _BOLD_HEADING = re.compile(r"^\s*\*{2,3}(?P<body>[^*<>]+?)\*{2,3}\s*$")
 _CONNECTIVE = re.compile(r"^(?:or|and|and/or)$", re.I)
-_ITEM = re.compile(r"^(?P<marker>\s*(?:[-*+•▪◦]\s+)?(?:\(?(?:[IVXLC]{1,6}|[ivxlc]{1,6}|[A-Za-z]|\d{1,3})[.)]\s+)?)\S")
+_ITEM = re.compile(r"^(?P<marker>\s*(?:[-*+•▪◦]\s+)?"
+                   r"(?:\(?(?:[IVXLC]{1,6}|[ivxlc]{1,6}|[A-Za-z]|\d{1,3})[.)]\s+)?)\S")
 _TAG = re.compile(r"(<[^>]*>|\]\([^)]*\)|https?://\S+)")  # markup and addresses keep their characters
 
 

@@ -27,7 +27,7 @@ def test_persisted_graph_is_the_built_graph(kb, graph):
 def test_node_and_edge_counts(kb):
     nodes = dict(kb.execute("select type, count(*) from nodes group by type").fetchall())
     assert nodes == {"code": 17, "criterion": 34, "document": 5, "external_policy": 18, "guideline": 29,
-                     "indication": 19,
+                     "indication": 27,
                      "issuer": 3, "policy": 5, "recommendation": 12, "reference": 257, "result": 38,
                      "section": 148, "statement": 23, "trial": 13, "work": 171}
     edges = dict(kb.execute("select type, count(*) from edges group by type").fetchall())

@@ -89,3 +89,10 @@ def test_typography_is_read_plain_and_offsets_hold(parse):
 def test_typography_keeps_length_and_the_em_dash():
     doc = Document("t", "a\u00a0b \u201cq\u201d 12\u20139 function\u2014including", "")
     assert doc.text == 'a b "q" 12-9 function\u2014including' and doc.typography == 4
+
+
+def test_a_code_table_line_ends_a_document_as_a_sentence_does(parse):
+    policy = parse("code_line_last.txt")  # its last line ends "... renal pelvis", with no full stop
+    assert [(c.system, c.code) for c in policy.codes] == [("CPT", "50593"), ("ICD-10-CM", "C64.1"),
+                                                          ("ICD-10-CM", "C64.9")]
+    assert [s.heading for s in policy.sections if s.kind == "codes"] == ["CODING", "CPT", "ICD-10 Diagnosis"]

@@ -27,7 +27,9 @@ def test_every_file_loads_with_unique_ids():
 @pytest.mark.parametrize("heading, kind", [
     ("References", "references"), ("8. References", "references"), ("1.4 Policy", "policy"),
     ("I. Medical Necessity:", "policy"), ("Policy History", "history"), ("CPT Codes / HCPCS Codes", "codes"),
-    ("Description", "narrative"), ("Clinical Indications", None), ("Disclaimer", None),
+    ("Description", "narrative"), ("Clinical Indications", "policy"), ("Position Statement", "policy"),
+    ("When Services May Be Eligible for Coverage", "policy"), ("Clinical UM Guideline", None),
+    ("Practice Guidelines and Position Statements", "guidelines"), ("Disclaimer", None),
 ])
 def test_section_kinds_by_heading(vocab, heading, kind):
     assert vocab.section_kind(heading) == kind

@@ -4,7 +4,9 @@
 
 Raises DocumentError when the file cannot be read as a policy at all (not UTF-8, a NUL byte, over
 MAX_DOCUMENT_BYTES, no headings, cut short: see ending.py); every lesser problem is in
-`policy.problems`, with the file and line.
+`policy.problems`, with the file and line. Every sentence stating a coverage position is in
+`policy.coverage_sentences` with what became of it; `coverage_problems(policy)` gives the problem
+rows for those that became no statement.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from .evidence import link_evidence
 from .front import extract_front
 from .guidelines import Body, from_references, from_text, load_bodies
 from .layout import read_layout
+from .positions import account, coverage_counts, coverage_problems
 from .recommendations import extract_recommendations
 from .records import Policy, Problem, SectionRecord
 from .references import extract_references
@@ -29,7 +32,8 @@ from .statements import extract_statements
 from .tables import extract_history, extract_trials
 from .vocabulary import Vocabulary, default_vocabulary
 
-__all__ = ["parse_document", "DocumentError", "Policy", "Problem", "load_bodies", "Body", "Vocabulary"]
+__all__ = ["parse_document", "DocumentError", "Policy", "Problem", "load_bodies", "Body", "Vocabulary",
+           "coverage_counts", "coverage_problems"]
 
 def parse_document(path: Path, source: str, bodies: list[Body], vocabulary: Vocabulary | None = None) -> Policy:
     """Every record of one document; the genre's words come from vocabulary (else data/curation/)."""
@@ -47,7 +51,8 @@ def parse_document(path: Path, source: str, bodies: list[Body], vocabulary: Voca
         for s in sections
     ]
     extract_front(ctx, policy)
-    policy.statements = extract_statements(ctx)
+    policy.statements, taken = extract_statements(ctx)
+    policy.coverage_sentences = account(ctx, taken)
     policy.codes, policy.code_notes = extract_codes(ctx)
     policy.references = extract_references(ctx)
     policy.citations = extract_citations(ctx)
@@ -63,9 +68,20 @@ def parse_document(path: Path, source: str, bodies: list[Body], vocabulary: Voca
         ctx.report("warning", "no-reference-list", 1, "no reference list found (looked for a heading such as "
                    "References, Sources of Information or Bibliography)")
     if not policy.statements:
-        ctx.report("warning", "no-coverage-statement", 1, "no coverage statement found in a policy section")
+        _no_statement(ctx)
     policy.problems = ctx.problems
     return policy
+
+
+def _no_statement(ctx: Context) -> None:
+    """Say where the statements were looked for: the first policy heading, or that none was found."""
+    heading = next((s for s in ctx.sections if s.own_kind == "policy"), None)
+    if heading:
+        ctx.report("warning", "no-coverage-statement", heading.line, f"the policy section {heading.heading!r} holds "
+                   f"no coverage statement the parser recognises")
+    else:
+        ctx.report("warning", "no-coverage-statement", 1, "no coverage statement found: no heading names a policy "
+                   "section (such as Policy, Coverage Rationale or Clinical Indications)")
 
 
 def _note_layout(ctx: Context, layout) -> None:

@@ -20,7 +20,7 @@ _BOLD_LINE = re.compile(r"^\s*(?:\*{2,3}|<b>)(?P<body>[^*<>]+?)(?:\*{2,3}|</b>)\
 _LABEL_LINE = re.compile(r"^\s*(?P<body>[A-Z][A-Za-z0-9 ,()/&'’-]{1,60}):\s*$")
 _ITEM = re.compile(
     r"^(?P<indent>[ ]*)"
-    r"(?:(?P<bullet>[-*+•▪◦])\s+)?"
+    r"(?:(?P<bullet>[-*+•▪◦]|o(?=\s))\s+)?"  # "o" is the hollow bullet a converter writes as a letter
     r"(?P<enum>\(?(?P<label>[IVXLC]{1,6}|[ivxlc]{1,6}|[A-Za-z]|\d{1,3})[.)])?"
     r"(?(enum)\s+|)"
     r"(?P<body>\S.*)$"

@@ -18,10 +18,17 @@ _CODE_SHAPES = [
     ("HCPCS", r"[A-V]\d{4}"),
 ]
 _CODE = re.compile(r"\b(?P<code>(?:\d{4}[0-9FTU]|[A-V]\d{4})(?:\s*[-–]\s*(?:\d{4}[0-9FTU]|[A-V]\d{4}))?)\b")
+_ICD = r"[A-TV-Z]\d{2}(?:\.[0-9A-Z]{1,4})?"
+_ICD_CODE = re.compile(rf"\b(?P<code>{_ICD}(?:\s*[-–]\s*{_ICD})?)(?![\w.])")  # only where the table says ICD-10
 _SYSTEM_LABEL = re.compile(r"^(?:(?P<sys>cpt|hcpcs|icd[- ]?10(?:[- ]?(?:cm|pcs))?(?: (?:procedure|diagnos\w*))?)"
                            r"(?: codes?)?(?: codes?:)?:?)$", re.I)
 _NAMED = re.compile(r"\b(?P<sys>CPT|HCPCS)\s+codes?\s+(?P<list>[0-9A-Z]{5}(?:\s*(?:,|and|or|&)\s*[0-9A-Z]{5})*)", re.I)
-_NONE = re.compile(r"^(?:none|n/?a|not applicable)\.?$", re.I)
+_SHAPE = r"(?:\d{4}[0-9FTU]|[A-V]\d{4})\b"
+# "(code 19105)", "Report code 19499", "CPT: 50593, 50250": codes a sentence names without a table
+_IN_PROSE = re.compile(rf"(?:\b(?:(?P<sys>CPT|HCPCS)(?:®|\(R\))?\s*)?codes?\s*:?\s*"
+                       rf"|\b(?P<label>CPT|HCPCS)(?:®)?\s*:\s*)"
+                       rf"(?P<list>{_SHAPE}(?:\s*(?:,|and|or|&)\s*{_SHAPE})*)", re.I)
+_NONE = re.compile(r"^(?:none|n/?a|not applicable|no codes?)\.?$|^all\b.*\bdiagnos[ei]s\b", re.I)
 
 
 def system_named(text: str) -> str | None:
@@ -45,12 +52,40 @@ def system_of(code: str, hint: str | None) -> str:
 
 
 def codes_named_in(text: str) -> list[tuple[str, str]]:
-    """Codes a sentence names: "(CPT Codes 47371 and 47381)" -> [("CPT", "47371"), ("CPT", "47381")]."""
+    """Codes a sentence names: "(CPT Codes 47371 and 47381)" -> [("CPT", "47371"), ("CPT", "47381")]; "(code
+    19105)" names one too, its system known by its shape."""
     found = []
     for match in _NAMED.finditer(clean(text)):
         system = match.group("sys").upper()
         found += [(system, code) for code in re.findall(r"[0-9A-Z]{5}", match.group("list"))]
+    if found:
+        return found
+    for match in _IN_PROSE.finditer(clean(text)):
+        written = (match.group("sys") or match.group("label") or "").upper() or None
+        found += [(system_of(code, written), code) for code in re.findall(_SHAPE, match.group("list"))]
     return found
+
+
+def starts_with_code(text: str) -> bool:
+    """A line of a code table written as text: a CPT, HCPCS or ICD-10 code, then its description."""
+    return any(re.match(rf"{pattern.pattern}\s+\S", text) for pattern in (_CODE, _ICD_CODE))
+
+
+def _code_at(text: str, system: str | None, whole: bool) -> re.Match | None:
+    """A CPT or HCPCS code (or range) at the start of text, or all of it; an ICD-10 one where the table says ICD."""
+    for pattern in (_CODE, _ICD_CODE) if system and system.startswith("ICD") else (_CODE,):
+        match = pattern.fullmatch(text) if whole else pattern.match(text)
+        if match:
+            return match
+    return None
+
+
+def _status_said(ctx: Context, text: str) -> tuple[str, str] | None:
+    """The status a lead-in gives the codes after it: "CPT codes covered if selection criteria are met:"."""
+    covered = ctx.vocab.term("codes-covered").search(text)
+    if covered:
+        return covered.group(0), "medically necessary"
+    return None if ctx.vocab.term("codes-disclaimer").search(text) else ctx.vocab.status_of(text)
 
 
 def extract_codes(ctx: Context) -> tuple[list[Code], list[CodeNote]]:
@@ -69,12 +104,14 @@ def extract_codes(ctx: Context) -> tuple[list[Code], list[CodeNote]]:
             table_system = None
             previous_section = section
         if block.kind == "heading":
+            status = _status_said(ctx, block.text) or status
             continue
-        if block.kind == "para" and not _CODE.match(block.text):
-            said = ctx.vocab.status_of(block.text)
-            covered = ctx.vocab.term("codes-covered").search(block.text)
-            if covered:
-                said = (covered.group(0), "medically necessary")
+        if block.kind == "para" and not _code_at(block.text, table_system or heading_system, whole=False):
+            for system, code in codes_named_in(block.text):  # "CPT: 50593", "Report code 19499"
+                at = block.raw.find(code)
+                span = ctx.doc.span(block.line, at, at + len(code)) if at >= 0 else _block_span(ctx, block)
+                codes.append(Code(system, code, span, section.number, None, *(status or (None, None))))
+            said = _status_said(ctx, block.text)
             if said:
                 status = said
                 if heading_system and heading_system.startswith("ICD") and "diagnos" in block.text.lower():
@@ -82,7 +119,7 @@ def extract_codes(ctx: Context) -> tuple[list[Code], list[CodeNote]]:
                                           said[1]))
             continue
         if block.kind == "para":  # "47371 Laparoscopy, surgical, ablation ..."
-            match = _CODE.match(block.text)
+            match = _code_at(block.text, table_system or heading_system, whole=False)
             description = block.text[match.end():].strip() or None
             code = re.sub(r"\s+", "", match.group("code"))
             codes.append(Code(system_of(code, heading_system), code, _block_span(ctx, block), section.number,
@@ -97,7 +134,8 @@ def extract_codes(ctx: Context) -> tuple[list[Code], list[CodeNote]]:
             table_system = row_system  # "<b>CPT</b>" row: a system heading inside the table
             continue
         rest = [c for c in cells if c not in labels]
-        code_cells = [c for c in rest if _CODE.fullmatch(c.text) or _is_code_list(c.text)]
+        hint = row_system or table_system or heading_system
+        code_cells = [c for c in rest if _code_at(c.text, hint, whole=True) or _is_code_list(c.text)]
         if not code_cells:
             if labels and rest and all(_NONE.match(c.text) for c in rest):
                 notes.append(CodeNote(row_system, rest[0].text, _block_span(ctx, block)))
@@ -109,7 +147,7 @@ def extract_codes(ctx: Context) -> tuple[list[Code], list[CodeNote]]:
         description_cells = [c for c in rest if c not in code_cells]
         description = description_cells[0].text if description_cells and len(code_cells) == 1 else None
         for cell in code_cells:
-            for match in _CODE.finditer(cell.text):
+            for match in (_CODE if _CODE.search(cell.text) else _ICD_CODE).finditer(cell.text):
                 code = re.sub(r"\s+", "", match.group("code"))
                 at = cell.raw.find(match.group("code"))
                 span = (ctx.doc.span(block.line, cell.start + at, cell.start + at + len(match.group("code")))

@@ -9,7 +9,8 @@ ends with. The rules come from the genre and the block structure, never from par
 - Nothing is left open on the last line: no heading without content, no HTML element or tag, no
   markdown emphasis or bracket, no pipe-table row without its closing pipe, no list marker without
   its text, no sentence (a lower-case word, comma, semicolon, hyphen at the end; a colon
-  announcing a list), no table header without rows, no row stopping short of the columns the row
+  announcing a list; a line of a code table, "C64.9 Malignant neoplasm of ... renal pelvis", or an
+  entry ending with its address is none), no table header without rows, no row stopping short of the columns the row
   above fills, no numbered reference list stopping before a number the text cites.
 - A file cut at a character keeps a partial last line, without its line break. Four of the five
   seeds end without one too, so its absence proves nothing; but then the line must not stop
@@ -29,6 +30,7 @@ from __future__ import annotations
 import re
 
 from .blocks import Block
+from .codes import starts_with_code
 from .context import Context
 from .document import DocumentError
 from .markup import clean
@@ -38,6 +40,7 @@ _OPEN_TAG = re.compile(r"<(ul|ol|li|p|sup|sub|b|i|a|table|tr|td)\b[^>]*>", re.I)
 _CLOSE_TAG = re.compile(r"</(ul|ol|li|p|sup|sub|b|i|a|table|tr|td)>", re.I)
 _PARTIAL_TAG = re.compile(r"<(?:[A-Za-z/!][^<>]*)?$")
 _OPEN_SENTENCE = re.compile(r"[a-z,;&/\-–(]$")
+_URL_END = re.compile(r"https?://\S+[\w/]$")  # an address ends an entry as a full stop does
 _OPEN_CELL = re.compile(r"[,;&/\-–(:]$|(?:^|\s)(?:[a-z]|and|or|of|the|to|for|with|in|on|by|if|at|an|from|as|when|"
                         r"than|that|including|per|vs)$")
 _MARKER_ONLY = re.compile(r"^(?:[-*+•▪◦]\s*)?"
@@ -61,7 +64,8 @@ def check_ending(ctx: Context, references: list[Reference], citations: list[Cita
                             "none of the references or history a policy closes with")
     whole = ctx.doc.text.rstrip(" \t").endswith("\n")  # the last line kept its line break: not cut inside
     entry = references[-1] if references and references[-1].span.line_end >= last.line else None
-    problem = _left_open(last, lead_in=entry is None) or _outside_end_matter(ctx, last)
+    code_line = ctx.section(last).kind == "codes" and starts_with_code(last.text)
+    problem = _left_open(last, lead_in=entry is None, code_line=code_line) or _outside_end_matter(ctx, last)
     if not problem and last.kind == "row":
         problem = _table_row(ctx, last, whole)
     if not problem and entry is not None:
@@ -72,7 +76,7 @@ def check_ending(ctx: Context, references: list[Reference], citations: list[Cita
         raise DocumentError(ctx.doc.source, last.line, f"truncated: {problem}")
 
 
-def _left_open(last: Block, lead_in: bool) -> str | None:
+def _left_open(last: Block, lead_in: bool, code_line: bool = False) -> str | None:
     raw = last.raw.rstrip()
     if len(_OPEN_TAG.findall(raw)) > len(_CLOSE_TAG.findall(raw)) or _PARTIAL_TAG.search(raw):
         return f"the last line ends inside an unclosed HTML element: {raw.strip()[-60:]!r}"
@@ -87,7 +91,7 @@ def _left_open(last: Block, lead_in: bool) -> str | None:
         return f"the last table row is left open, without its closing '|': {raw.strip()[-60:]!r}"
     if _MARKER_ONLY.match(raw.strip()):
         return f"the document ends with the list marker {raw.strip()!r} and no text after it"
-    if _OPEN_SENTENCE.search(raw):
+    if _OPEN_SENTENCE.search(raw) and not code_line and not _URL_END.search(raw):  # nor a code's description
         return f"the document ends mid-sentence: {raw[-60:]!r}"
     text = last.text
     if lead_in and text.endswith(":") and not _IDENTIFIER_LABEL.search(text):

@@ -11,7 +11,9 @@ the document marks its own headings:
   level, as bold-only lines do;
 - in a document that does not, every form counts. Without markup there are no levels either, so
   a heading that names a kind of section opens a major section, and any other heading a section
-  inside it ("Commercial Members: ..." inside "Policy"); a number gives its own depth.
+  inside it ("Commercial Members: ..." inside "Policy"); a number gives its own depth, and a label
+  ending in a colon sits below every level. A title-case line is a heading only between blank lines
+  (the terms of an index are not).
 """
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ _FIELD = re.compile(r"^[^:]{1,40}:\s*(?P<value>\S.*)$")  # "Effective Date: Oct.
 _NOT_A_HEADING = re.compile(r"[.,;]$|https?://|\bPMID\b|\bdoi\b|^\d{4}[0-9FTU]\b|^[A-Z]\d{2}(?:\.\w+)?\b|\t|\|")
 _LINK = re.compile(r"^\s*\[[^\]]*\]\([^)]*\)\s*$")  # a link on its own line is navigation
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+_CONNECTIVE = re.compile(r"^\W*(?:or|and|and/or)\W*$", re.I)
 _MAX_WORDS = 20
 
 
@@ -52,7 +55,7 @@ def form_level(raw: str, apart: int, marked: bool, vocab: Vocabulary) -> int | N
     apart: on how many sides (0, 1, 2) a blank line or the document's edge sets the line apart."""
     text = clean(raw)
     if (apart < (2 if marked else 1) or not text or len(text.split()) > _MAX_WORDS or _NOT_A_HEADING.search(text)
-            or _LINK.match(raw)):
+            or _LINK.match(raw) or _CONNECTIVE.match(text)):
         return None
     number = _NUMBER.match(text)
     words = text[number.end():] if number else text
@@ -65,9 +68,15 @@ def form_level(raw: str, apart: int, marked: bool, vocab: Vocabulary) -> int | N
             return BELOW_MARKUP if known else None
         if digits[0].isdigit() and (known or "." in digits):
             return 1 + len(digits.split("."))
+        if set(digits) <= set("IVX") and not words.endswith(":"):
+            return MAJOR  # "IV. Rationale": a roman number heads a major section; "I. Medical Necessity:" a label
         return BELOW_MARKUP if known or _LABEL.match(words) else None
     if _field(text) or not (_capitals(text) or _title_case(text) or _LABEL.match(text)):
         return None
     if marked:
         return BELOW_MARKUP if known and (_capitals(text) or len(text.split()) <= 6) else None
-    return MAJOR if known else MINOR
+    if text.endswith(":"):
+        return BELOW_MARKUP  # a label ("When services are Not Medically Necessary:") heads what follows it
+    if known or _capitals(text):
+        return MAJOR if known else MINOR
+    return MINOR if apart == 2 else None  # a title-case line stands between blank lines

@@ -26,7 +26,7 @@ from ..text import roman_value
 _MAX_FURNITURE_WORDS = 12
 _FURNITURE_SPACING = 10  # lines at least on a page
 _CONNECTIVE = re.compile(r"^\W*(?:or|and|and/or)\W*$", re.I)
-_STRUCTURE = re.compile(r"^\s*(?:#|\||[-*+•▪◦]\s)")
+_STRUCTURE = re.compile(r"^\s*(?:#|\||[-*+•▪◦o]\s)")
 _ENUMERATOR = re.compile(r"^\s*\(?(?P<label>\d{1,3}|[IVXLC]{1,6}|[ivxlc]{1,6}|[A-Za-z])[.)]\s+\S")
 _WINDOW = 12  # a wrapped line ends within this many characters of the width
 _MIN_LINES = 12  # fewer lines tell nothing of a width
@@ -66,7 +66,8 @@ def _furniture(lines: list[str]) -> set[int]:
         if len(numbers) < 3 or len({lines[n - 1].strip() for n in numbers}) > 1 or found.issuperset(numbers):
             continue
         beside_pages = 2 * len(numbers) >= len(pages) and all(any(abs(n - p) <= 3 for p in pages) for n in numbers)
-        if (pages and beside_pages) or (len(numbers) >= 4 and _evenly_spaced([b - a for a, b in zip(numbers, numbers[1:])])):
+        gaps = [b - a for a, b in zip(numbers, numbers[1:])]
+        if (pages and beside_pages) or (len(numbers) >= 4 and _evenly_spaced(gaps)):
             found.update(numbers)
     return found
 

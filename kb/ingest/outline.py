@@ -2,12 +2,12 @@
 
 Nesting follows the enumerators first (I. > A. > 1. > bullets), then indentation: converted
 documents often lose indentation ("- E." at the margin after "  - D."), but an enumerator of a
-style already open is always a sibling of the item of that style. Roman numerals and letters
-are told apart by sequence: "C" after "B" is a letter, "V" after "IV" a numeral.
+style already open is a sibling of the item of that style, unless it opens a list of its own
+(a "1." indented under "4."). Roman numerals and letters are told apart by sequence: "C"
+after "B" is a letter, "V" after "IV" a numeral.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from ..text import roman_value
@@ -91,6 +91,9 @@ def _style(unit: Unit, stack: list[Node]) -> str:
     return f"roman-{case}" if label in "Ii" else f"alpha-{case}"
 
 
+_FIRST_LABELS = ("1", "a", "A", "i", "I")
+
+
 def build_outline(units: list[Unit]) -> list[Node]:
     """Root nodes in document order. Connective paragraphs (OR / AND) mark the sibling before them."""
     roots: list[Node] = []
@@ -111,7 +114,16 @@ def build_outline(units: list[Unit]) -> list[Node]:
                     stack.pop()
                     continue
                 break
-            if top.style == node.style and (node.style != "bullet" or top.unit.indent == unit.indent):
+            if top.style == node.style and node.style != "bullet":
+                if unit.indent > top.unit.indent and node.label in _FIRST_LABELS:
+                    break  # "1." indented under "4.": a list of the same style inside the item
+                if unit.indent < top.unit.indent and any(n.style == node.style and n.unit.indent <= unit.indent
+                                                         for n in stack[:-1]):
+                    stack.pop()  # back out of the inner list to the outer one
+                    continue
+                stack.pop()
+                break
+            if top.style == node.style and top.unit.indent == unit.indent:
                 stack.pop()
                 break
             if node.style != "bullet" and any(n.style == node.style for n in stack):

@@ -80,6 +80,19 @@ class Statement:
 
 
 @dataclass
+class CoverageSentence:
+    """A sentence that states a coverage position, and what became of it (see positions.py)."""
+
+    text: str
+    span: Span
+    section: int
+    in_policy: bool  # stands in a policy section
+    status_text: str
+    status: str
+    outcome: str  # "statement", "boilerplate" or "not extracted"
+
+
+@dataclass
 class Code:
     system: str  # CPT, HCPCS, ICD-10-CM, ICD-10-PCS
     code: str
@@ -226,4 +239,5 @@ class Policy:
     history: list[HistoryEntry] = field(default_factory=list)
     related: list[RelatedPolicy] = field(default_factory=list)
     devices: list[Device] = field(default_factory=list)
+    coverage_sentences: list[CoverageSentence] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)

@@ -1,8 +1,12 @@
-"""The reference list: numbered or bulleted entries in Vancouver/AMA style, split into fields.
+"""The reference list: numbered, bulleted or unnumbered entries, split into fields.
 
 An entry runs on over following lines (a URL on its own line, a journal after a blank line)
-until the next entry or heading. Fields come from the shape of the citation: authors up to
-the first ". ", the journal in italics or just before the date, then year;volume(issue):pages.
+until the next entry or heading; an unnumbered list is a paragraph an entry. Fields come from the
+shape of the citation. Vancouver, AMA and NLM: authors up to the first ". ", the journal in italics
+or just before the date, then year (month);volume(issue):pages. APA: "Surname, I. I., & Other, I.
+(2020). Title. Journal, 12(3), 45-52." The year is the publication's: a date the list gives for
+when a page was read ("Retrieved November 22, 2024, from", "Accessed", "[cited ...]") is the
+access date, never the year.
 """
 from __future__ import annotations
 
@@ -19,16 +23,25 @@ _CORPORATE = re.compile(r"^(?P<authors>[^.]{3,120}?)\.\s+")
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?(?:\s*-\s*(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?)?"
 _DATE_VOL = re.compile(
     rf"^(?:(?P<month>{_MONTH})\s+)?(?:\d{{1,2}}\s+)?(?P<year>(?:19|20)\d{{2}})"
+    rf"(?:\s+(?P<month_after>{_MONTH})(?:\s+\d{{1,2}})?)?"
     r"(?:\s*;\s*(?P<volume>[^():;]*?))?\s*(?:\((?P<issue>[^)]*)\))?"
     r"\s*(?::\s*(?P<pages>[^;]+?(?:;\s*discussion\s+[^;]+?)?))?\s*\.?\s*$"
 )
 _JOURNAL_THEN_DATE = re.compile(r"(?:^|\.\s+)(?P<journal>[A-Z][^.]{1,90}?)\.?\s+(?P<rest>(?:" + _MONTH + r"\s+)?"
-                                r"(?:\d{1,2}\s+)?(?:19|20)\d{2}\s*[;(:].*)$")
+                                r"(?:\d{1,2}\s+)?(?:19|20)\d{2}(?:\s+" + _MONTH + r"(?:\s+\d{1,2})?)?\s*[;(:].*)$")
 _ITALIC = re.compile(r"(?<!\*)\*(?!\*)(?P<body>[^*]+?)\*(?!\*)")
 _PMID = re.compile(r"\bPMID\b\s*:?\s*(?P<rest>[^\n]*)$")
 _DOI = re.compile(r"\b(?:doi:?\s*|https?://(?:dx\.)?doi\.org/)(?P<doi>10\.\d{4,9}/[^\s\]\)>]+)", re.I)
 _URL = re.compile(r"\((?P<md>https?://[^)\s]+)\)|<(?P<angle>https?://[^>\s]+)>|(?P<bare>https?://[^\s\]\)>]+)")
-_ACCESSED = re.compile(r"\b(?:accessed|\[cited)\s+(?P<date>[^.\]]+)", re.I)
+_ACCESSED = re.compile(r"\b(?:accessed(?:\s+on)?|\[cited|retrieved(?:\s+on)?)\s+"
+                       r"(?P<date>(?:\d|(?-i:[A-Z][a-z]{2}))[^.\]]*?)"
+                       r"(?:,?\s+from\b|[.\]]|$)", re.I)
+_READ_ON = re.compile(r"\[cited[^\]]*\]|\b(?:accessed|retrieved)\b.*?(?:\bfrom\b|$)", re.I)  # no publication year here
+_APA = re.compile(r"^(?P<authors>[^()]{2,300}?)\s*\((?P<year>(?:19|20)\d{2})[a-z]?(?:,\s*[^)]{1,30})?\)\.?"
+                  r"\s+(?P<rest>.+)$")
+_APA_NAMES = re.compile(r"^[^\s,]+(?:[\s'-][^\s,]+)*,\s*(?:[A-Z]\.\s*-?)+(?:,|$)|&")
+_APA_SOURCE = re.compile(r"^(?P<journal>[^,]{2,120}?),\s*(?P<volume>\d+)(?:\((?P<issue>[^)]+)\))?"
+                         r"(?:,\s*(?P<pages>[A-Za-z]?\d+(?:\s*[-–]\s*[A-Za-z]?\d+)?))?\.?\s*$")
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _VERSION_YEAR = re.compile(r"\bVersion\s+\d+\.(?P<year>(?:19|20)\d{2})\b", re.I)
 _ABBREVIATIONS = ("No", "Vol", "al", "vs", "Inc", "Ltd", "Dr", "St", "e.g", "i.e")
@@ -69,6 +82,8 @@ def parse_reference(raw: str) -> dict:
     plain_urlless = _DOI.sub("", plain_urlless).rstrip(" .")
 
     head = plain_urlless.strip()
+    if _apa(fields, head):
+        return fields
     authors = _AUTHORS.match(head)
     if authors:
         fields["authors"] = clean(authors.group("authors"))
@@ -110,7 +125,7 @@ def parse_reference(raw: str) -> dict:
                 if title and not _YEAR.fullmatch(title):
                     fields["title"] = title
             version = _VERSION_YEAR.search(body)
-            years = _YEAR.findall(re.sub(r"\[cited[^\]]*\]|Accessed .*", "", body))
+            years = _YEAR.findall(_READ_ON.sub("", body))
             if version:
                 fields["year"] = int(version.group("year"))
             elif years:
@@ -118,8 +133,28 @@ def parse_reference(raw: str) -> dict:
     return fields
 
 
+def _apa(fields: dict, head: str) -> bool:
+    """Fields of an APA entry: "Doe, J., & Roe, R. (2020). Title. Journal, 12(3), 45-52."; False if it is not one."""
+    match = _APA.match(clean(head))
+    if not match or not _APA_NAMES.search(match.group("authors")):
+        return False
+    authors = match.group("authors").strip(" .")
+    fields.update(authors=authors, first_author=authors.split(",")[0].strip(), year=int(match.group("year")))
+    title, rest = _first_sentence(_READ_ON.sub("", match.group("rest")).strip())
+    fields["title"] = title
+    source = _APA_SOURCE.match(rest.strip()) if rest else None
+    if source:
+        fields["journal"] = source.group("journal").strip()
+        for key in ("volume", "issue", "pages"):
+            if source.group(key):
+                fields[key] = source.group(key).strip()
+    return True
+
+
 def _take_date(fields: dict, date: re.Match) -> None:
     fields["year"] = int(date.group("year"))
+    if date.group("month_after") and not date.group("month"):
+        fields["month"] = date.group("month_after").strip()
     for key in ("month", "volume", "issue", "pages"):
         value = (date.group(key) or "").strip()
         if value:
@@ -129,30 +164,10 @@ def _take_date(fields: dict, date: re.Match) -> None:
 def extract_references(ctx: Context) -> list[Reference]:
     references: list[Reference] = []
     for run in ctx.runs("references"):
-        entries: list[list] = []  # [first block, [blocks]]
-        for block in run:
-            start = _ITEM_START.match(block.raw) if block.kind in ("item", "para") else None
-            if start and entries and _year_not_number(start.group("number"), entries[-1][0]):
-                start = None  # "2013. PMID: ..." at the start of a line: an entry running on
-            if start:
-                entries.append([block, [block]])
-                continue
-            if not entries:
-                ctx.report("warning", "reference-text-unparsed", block.line,
-                           f"text before the first entry of the reference list: {block.text[:80]!r}")
-                continue
-            last = entries[-1][1][-1]
-            joined = " ".join(b.raw for b in entries[-1][1])
-            if block.line == last.line + 1 or "year" not in parse_reference(joined):
-                entries[-1][1].append(block)  # the entry runs on (a URL, or a journal after a blank line)
-            else:
-                ctx.report("warning", "reference-text-unparsed", block.line,
-                           f"text in the reference list that is not an entry: {block.text[:80]!r}")
-        for first, blocks in entries:
-            start = _ITEM_START.match(first.raw)
-            raw = " ".join([_unwrapped(first, first.raw[start.end():])] + [_unwrapped(b, b.raw) for b in blocks[1:]])
-            span = ctx.doc.span(first.line, start.end(), len(blocks[-1].raw.rstrip()), end_line=blocks[-1].line)
-            written = start.group("number") or start.group("bracketed")
+        listed = any(_ITEM_START.match(b.raw) for b in run if b.kind in ("item", "para"))
+        for first, blocks, column, written in (_listed if listed else _paragraphs)(ctx, run):
+            raw = " ".join([_unwrapped(first, first.raw[column:])] + [_unwrapped(b, b.raw) for b in blocks[1:]])
+            span = ctx.doc.span(first.line, column, len(blocks[-1].raw.rstrip()), end_line=blocks[-1].line)
             number = int(written) if written else None
             reference = Reference(len(references) + 1, raw, span, ctx.section(first).number, number=number,
                                   **parse_reference(raw))
@@ -163,6 +178,58 @@ def extract_references(ctx: Context) -> list[Reference]:
     _infer_numbers(ctx, references)
     _check_numbers(ctx, references)
     return references
+
+
+def _listed(ctx: Context, run: list):
+    """Numbered or bulleted entries; the text after an entry up to the next runs on in it."""
+    entries: list[list] = []  # [first block, [blocks]]
+    for block in run:
+        start = _ITEM_START.match(block.raw) if block.kind in ("item", "para") else None
+        if start and entries and _year_not_number(start.group("number"), entries[-1][0]):
+            start = None  # "2013. PMID: ..." at the start of a line: an entry running on
+        if start:
+            entries.append([block, [block]])
+            continue
+        if not entries:
+            _lead_in(ctx, block, "text before the first entry of the reference list")
+            continue
+        last = entries[-1][1][-1]
+        joined = " ".join(b.raw for b in entries[-1][1])
+        if block.line == last.line + 1 or "year" not in parse_reference(joined):
+            entries[-1][1].append(block)  # the entry runs on (a URL, or a journal after a blank line)
+        else:
+            ctx.report("warning", "reference-text-unparsed", block.line,
+                       f"text in the reference list that is not an entry: {block.text[:80]!r}")
+    for first, blocks in entries:
+        start = _ITEM_START.match(first.raw)
+        yield first, blocks, start.end(), start.group("number") or start.group("bracketed")
+
+
+def _paragraphs(ctx: Context, run: list):
+    """Unnumbered entries, a paragraph each: one that gives a year, a PMID or an address opens an entry;
+    a line right under an entry without one of its own (a URL, a journal) runs on in it."""
+    entries: list[list] = []
+    for block in run:
+        if block.kind not in ("item", "para"):
+            _lead_in(ctx, block, "a table row in the reference list, not an entry")
+            continue
+        own = bool(_YEAR.search(block.text) or _PMID.search(block.text) or _URL.search(block.raw))
+        if own and not block.text.endswith(":"):
+            entries.append([block, [block]])
+        elif entries and block.line == entries[-1][1][-1].last_line + 1:
+            entries[-1][1].append(block)
+        else:
+            _lead_in(ctx, block, "text in the reference list that is not an entry" if entries else
+                     "text before the first entry of the reference list")
+    for first, blocks in entries:
+        yield first, blocks, first.start, None
+
+
+def _lead_in(ctx: Context, block, what: str) -> None:
+    """Text that is no entry: a line announcing the list is noted, anything else a warning."""
+    announces = block.text.endswith(":") and not _YEAR.search(block.text)
+    ctx.report("info" if announces else "warning", "reference-text-unparsed", block.line,
+               f"{what}: {block.text[:80]!r}")
 
 
 def _year_not_number(written: str | None, previous) -> bool:

@@ -46,8 +46,10 @@ def build_sections(blocks: list[Block], n_lines: int, vocab: Vocabulary) -> tupl
         if block.kind == "heading":
             while len(stack) > 1 and stack[-1].level >= block.level:
                 stack.pop().end_line = block.line - 1
-            section = Section(len(sections), block.text, block.level, block.line, n_lines, stack[-1],
-                              vocab.section_kind(block.text))
+            kind = vocab.section_kind(block.text)
+            if kind == "policy" and stack[-1].kind == "codes":
+                kind = None  # "When services are Not Medically Necessary:" over codes says the codes' status
+            section = Section(len(sections), block.text, block.level, block.line, n_lines, stack[-1], kind)
             sections.append(section)
             stack.append(section)
         where[block.line] = stack[-1]

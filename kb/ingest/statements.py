@@ -1,51 +1,37 @@
 """Coverage statements, their indications and their criteria, from the policy sections.
 
-A statement is a paragraph, list item or table-cell paragraph in a policy section that says a
-service is (or may be) considered <status>. The list under it holds either criteria ("when
-either of the following criteria is met") or indications ("any of the following"); an item of
-a list of indications becomes a statement of its own with the opening sentence as lead-in.
+A statement is a paragraph, list item or table-cell paragraph in a policy section that states a
+coverage position (positions.py) about the policy's service. The list under it holds either
+criteria ("when either of the following criteria is met") or indications ("any of the
+following"); an item of a list of indications becomes a statement of its own with the opening
+sentence as lead-in. Criteria written as plain lines after an opening sentence that ends with a
+colon (a converter's lost list) are its list all the same. A paragraph with positions of two
+statuses ("... medically necessary for A. ... investigational for B.") gives one statement per
+position, each with its own status. A position on services in general (benefit-plan boilerplate)
+or with neither service nor indication ("This is considered investigational") is no statement:
+positions.py accounts for it.
 """
 from __future__ import annotations
 
 import re
 
-from .context import Context
-from .outline import Node, build_outline, units_from_blocks
-from .records import Criterion, Statement, Threshold
-from .vocabulary import ALL_OF, ANY_OF, COVERAGE_VERB, HEADING_NUMBER, Vocabulary, default_vocabulary
 from .codes import codes_named_in
+from .context import Context
+from .document import Span
+from .indications import indication_of
+from .outline import Node, build_outline, units_from_blocks
+from .positions import is_boilerplate, positions_in, sentences
+from .records import Criterion, Statement
+from .thresholds import thresholds_in
+from .vocabulary import ALL_OF, ANY_OF, HEADING_NUMBER, Vocabulary
+
+__all__ = ["extract_statements", "indication_of", "thresholds_in"]
 
 _STOP = r"(?=\s+(?:that|which)\s+(?:is|are)\b|\s+when\b|\s+if\b|\s+providing\b|\s*\(CPT\b|:|\.\s|\.$|$)"
-_INDICATION_PATTERNS = [
-    re.compile(r"^(?P<x>[A-Z][^:]{2,80}?):\s+\S"),
-    re.compile(r"\bto treat (?:individuals |patients )?(?:with )?(?P<x>.+?)" + _STOP),
-    re.compile(r"\b(?:as an?|for the|in the) (?:treatment|management) (?:for|of) (?P<x>.+?)" + _STOP),
-    re.compile(r"\bconsiders? \S+(?: \S+)? for (?P<x>.+?)(?=\s*\(|\s+(?:to be\s+)?(?:medically|investigational|"
-               r"experimental|not medically))"),
-    re.compile(r"^(?:\S+\s+){0,3}?(?:ablation|cryoablation|cryosurgery|cryotherapy|procedure|treatment|therapy)"
-               r"\s+(?:of|for)\s+(?P<x>.+?)\s+(?:is|are|may be)\b"),
-]
 _ITEM_INDICATION = re.compile(r"^(?P<x>.+?)" + _STOP)
 _INLINE_CRITERION = re.compile(r"\b(?:that|which)\s+(?:is|are)\s+(?P<x>.+?)(?=\s+when\b|\s+if\b|[.:;]|$)")
 _TRAILING_CONNECTIVE = re.compile(r"[;,]?\s*\b(or|and)\s*[.;,]?\s*$", re.I)
-_LIST_LEAD = re.compile(r"\b(?:any|all|either|each|one) of the following\b", re.I)
-
-_COMPARATORS = [
-    (r"less than or equal to|< or equal to|no (?:more|greater) than|not (?:more|greater) than|up to|at most|≤|=<|<=",
-     "≤"),
-    (r"greater than or equal to|> or equal to|no less than|not less than|at least|≥|>=|=>", "≥"),
-    (r"less than|fewer than|smaller than|below|under|<", "<"),
-    (r"greater than|more than|larger than|exceeding|above|over|>", ">"),
-]
-_UNIT = (r"cm|mm|ng/ml|mL/min(?:/1\.73\s*m(?:²|2)|(?:/| per )m(?:²|2))?|%|lesions?|tumou?rs?|nodules?|metastases|"
-         r"years?|months?")
-_THRESHOLD = re.compile(
-    r"(?P<cmp>" + "|".join(p for p, _ in _COMPARATORS) + r")\s*(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>" + _UNIT + r")?",
-    re.I,
-)
-_POSTFIX = re.compile(r"(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>" + _UNIT + r")?\s+(?P<cmp>or (?:less|fewer|smaller|below|"
-                      r"under|more|greater|larger|above|over))\b", re.I)
-_SUBJECT_STOP = {"of", "is", "a", "an", "the", "are", "be", "with", "by", "defined", "or", "and", "each"}
+_PLAIN_CRITERION_WORDS = 30  # a plain line longer than this is a paragraph of its own, not a criterion
 
 
 def _strip_label(text: str, label: str | None) -> str:
@@ -54,52 +40,17 @@ def _strip_label(text: str, label: str | None) -> str:
     return text.strip()
 
 
-def indication_of(text: str, vocab: Vocabulary | None = None) -> str | None:
-    """What a statement is about, from the earliest phrase that introduces it."""
-    vocab = vocab or default_vocabulary()
-    matches = [m for m in (p.search(text) for p in _INDICATION_PATTERNS)
-               if m and not vocab.status_of(m.group("x")) and not _LIST_LEAD.search(m.group("x"))]
-    if not matches:
-        return None
-    return min(matches, key=lambda m: m.start("x")).group("x").strip(" ,;.")
-
-
-def _normalise_unit(unit: str | None) -> str | None:
-    if not unit:
-        return None
-    unit = re.sub(r"mL/min/1\.73\s*m(?:²|2)", "mL/min/1.73 m²", unit, flags=re.I)
-    return re.sub(r"mL/min(?:/| per )m(?:²|2)", "mL/min/m²", unit, flags=re.I).replace("ng/ml", "ng/mL")
-
-
-def thresholds_in(text: str) -> list[Threshold]:
-    """Numeric limits in a criterion ("≤ 5 cm", "less than 60 mL/min per m²", "3 cm or less")."""
-    matches = [(m, next(sym for pattern, sym in _COMPARATORS if re.fullmatch(pattern, m.group("cmp"), re.I)))
-               for m in _THRESHOLD.finditer(text)]
-    matches += [(m, "≤" if re.search(r"less|fewer|smaller|below|under", m.group("cmp"), re.I) else "≥")
-                for m in _POSTFIX.finditer(text)]
-    found = []
-    for match, comparator in sorted(matches, key=lambda mc: mc[0].start()):
-        cmp_text = match.group("cmp")
-        words = [w.strip("()[]") for w in text[: match.start()].split()[-6:]]
-        words = [w for w in words if w]
-        while words and words[-1].lower() in _SUBJECT_STOP:
-            words.pop()
-        while words and words[0].lower() in _SUBJECT_STOP:
-            words.pop(0)
-        unit = _normalise_unit(match.group("unit"))
-        found.append(Threshold(" ".join(words) or None, cmp_text, comparator, float(match.group("value")), unit))
-    return found
-
-
-def _logic(lead: str) -> str | None:
+def _logic(lead: str, children: list[Node] = ()) -> str | None:
+    """How a list combines: as its opening sentence says, else as the OR / AND lines between its items say."""
     if ANY_OF.search(lead):
         return "any"
     if ALL_OF.search(lead):
         return "all"
-    return None
+    written = {child.connective for child in children[:-1]}
+    return {"or": "any", "and": "all"}.get(written.pop()) if len(written) == 1 else None
 
 
-def _criteria(ctx: Context, nodes: list[Node], into: list[Criterion], parent: int | None) -> None:
+def _criteria(nodes: list[Node], into: list[Criterion], parent: int | None) -> None:
     for node in nodes:
         text = _strip_label(node.text, node.label)
         connective = node.connective
@@ -107,11 +58,11 @@ def _criteria(ctx: Context, nodes: list[Node], into: list[Criterion], parent: in
         if trailing:
             connective = connective or trailing.group(1).lower()
             text = text[: trailing.start()].rstrip(" ,;")
-        criterion = Criterion(len(into) + 1, text.rstrip(" ."), node.unit.span, label=node.label, parent=parent,
+        criterion = Criterion(len(into) + 1, text.rstrip(" .;,"), node.unit.span, label=node.label, parent=parent,
                               connective=connective, logic=_logic(text) if node.children else None)
         criterion.thresholds = thresholds_in(criterion.text)
         into.append(criterion)
-        _criteria(ctx, node.children, into, criterion.ordinal)
+        _criteria(node.children, into, criterion.ordinal)
 
 
 def _line_of_business(ctx: Context, section) -> str | None:
@@ -123,56 +74,113 @@ def _line_of_business(ctx: Context, section) -> str | None:
     return None
 
 
-def _statement(ctx: Context, node: Node, status, section, lead_in: str | None, ordinal: int) -> Statement:
-    text = _strip_label(node.text, node.label)
+def _statement(ctx: Context, node: Node, text: str, span: Span, status, section, lead_in: str | None,
+               ordinal: int) -> Statement:
     status_text, status_norm = status
     indication = indication_of(text, ctx.vocab) if lead_in is None else None
     if lead_in is not None:
-        match = _ITEM_INDICATION.search(text)
-        indication = (match.group("x") if match else text).strip(" ,;.")
-    statement = Statement(ordinal, text, status_text, status_norm, node.unit.span, section.number,
+        item = _TRAILING_CONNECTIVE.sub("", text)
+        match = _ITEM_INDICATION.search(item)
+        indication = (match.group("x") if match else item).strip(" ,;.")
+    statement = Statement(ordinal, text, status_text, status_norm, span, section.number,
                           indication=indication, label=node.label, lead_in=lead_in,
                           line_of_business=_line_of_business(ctx, section))
     if indication is None:
-        ctx.report("warning", "indication-not-found", node.unit.span.line_start,
+        ctx.report("warning", "indication-not-found", span.line_start,
                    f"coverage statement names no indication the parser recognises: {text[:80]!r}")
     inline = _INLINE_CRITERION.search(text)
     if inline and indication and inline.start() > text.find(indication):
-        crit = Criterion(1, inline.group("x").strip(), node.unit.span, kind="inline")
+        crit = Criterion(1, inline.group("x").strip(), span, kind="inline")
         crit.thresholds = thresholds_in(crit.text)
         statement.criteria.append(crit)
     statement.codes = codes_named_in(text)
     return statement
 
 
-def extract_statements(ctx: Context) -> list[Statement]:
+def _clauses(ctx: Context, node: Node, text: str) -> list[tuple[str, Span, tuple[str, str]]]:
+    """The statement's text, span and status; one for each position of a paragraph with positions of two statuses."""
+    status = ctx.vocab.status_of(text)
+    parts = [(s, positions_in(s, ctx.vocab)) for s in sentences(text)]
+    parts = [(s, found) for s, found in parts if found]
+    if len({found[0][1] for _, found in parts}) < 2:
+        return [(text, node.unit.span, status)]
+    clauses = []
+    for sentence, found in parts:
+        at = node.unit.raw.find(sentence[:24])
+        start = _column(ctx, node) + at
+        span = node.unit.span if at < 0 else ctx.doc.span(node.unit.span.line_start, start, start + len(sentence))
+        clauses.append((sentence, span, (found[0][0].group(0), found[0][1])))
+    return clauses
+
+
+def _column(ctx: Context, node: Node) -> int:
+    return node.unit.span.char_start - ctx.doc.offset(node.unit.span.line_start)
+
+
+def extract_statements(ctx: Context) -> tuple[list[Statement], list[Span]]:
+    """The statements, and the spans of everything read into them (opening sentences and criteria included)."""
     statements: list[Statement] = []
+    taken: list[Span] = []
     for run in ctx.runs("policy"):
-        roots = build_outline(units_from_blocks(ctx.doc, run))
+        roots = _adopt_plain_criteria(ctx.vocab, build_outline(units_from_blocks(ctx.doc, run)))
         line_section = {b.line: ctx.section(b) for b in run}
         for node in _statement_nodes(ctx.vocab, roots):
             section = line_section[node.unit.span.line_start]
-            status = ctx.vocab.status_of(node.text)
             lead = _strip_label(node.text, node.label)
+            taken += [node.unit.span] + [n.unit.span for n in _descendants(node)]
             if node.children and not ctx.vocab.term("criteria-lead").search(lead):
+                status = ctx.vocab.status_of(node.text)
                 for child in node.children:  # a list of indications under one opening sentence
-                    item = _statement(ctx, child, status, section, lead, len(statements) + 1)
-                    item.logic = _logic(_strip_label(child.text, child.label)) if child.children else None
-                    _criteria(ctx, child.children, item.criteria, None)
+                    text = _strip_label(child.text, child.label)
+                    item = _statement(ctx, child, text, child.unit.span, status, section, lead, len(statements) + 1)
+                    item.logic = _logic(text) if child.children else None
+                    _criteria(child.children, item.criteria, None)
                     statements.append(item)
                 continue
-            statement = _statement(ctx, node, status, section, None, len(statements) + 1)
-            statement.logic = _logic(lead) if node.children else None
-            _criteria(ctx, node.children, statement.criteria, None)
-            statements.append(statement)
-    return statements
+            clauses = _clauses(ctx, node, lead)
+            for n, (text, span, status) in enumerate(clauses, start=1):
+                statement = _statement(ctx, node, text, span, status, section, None, len(statements) + 1)
+                if n == len(clauses):  # the list under a paragraph follows its last sentence
+                    statement.logic = _logic(text, node.children) if node.children else None
+                    _criteria(node.children, statement.criteria, None)
+                statements.append(statement)
+    return statements, taken
+
+
+def _descendants(node: Node):
+    for child in node.children:
+        yield child
+        yield from _descendants(child)
+
+
+def _is_statement(vocab: Vocabulary, text: str) -> bool:
+    """A position on this service, not on services in general, and about something."""
+    if not positions_in(text, vocab) or is_boilerplate(text, vocab):
+        return False
+    return bool(vocab.term("service").search(text) or indication_of(text, vocab))
 
 
 def _statement_nodes(vocab: Vocabulary, nodes: list[Node]):
     """Outermost nodes that state a coverage position; their subtrees are their lists."""
     for node in nodes:
-        status = vocab.status_of(node.text)
-        if status and COVERAGE_VERB.search(node.text[: node.text.lower().find(status[0].lower())]):
+        if _is_statement(vocab, node.text):
             yield node
         else:
             yield from _statement_nodes(vocab, node.children)
+
+
+def _adopt_plain_criteria(vocab: Vocabulary, roots: list[Node]) -> list[Node]:
+    """Plain lines after an opening sentence ending in a colon, with no list of its own, are its list."""
+    kept: list[Node] = []
+    opener: Node | None = None
+    for node in roots:
+        text = node.text
+        if (opener is not None and node.style == "para" and not node.children and not positions_in(text, vocab)
+                and len(text.split()) <= _PLAIN_CRITERION_WORDS and not text.endswith(":")):
+            node.parent = opener
+            opener.children.append(node)
+            continue
+        opener = node if node.style == "para" and not node.children and text.endswith(":") and \
+            positions_in(text, vocab) else None
+        kept.append(node)
+    return kept

@@ -15,10 +15,11 @@ from ..curation import CurationError, Genre, load_genre
 COVERAGE_VERB = re.compile(r"\b(?:is|are|be|considers?|deemed|remains?)\b", re.I)
 
 # How the items of a list under a statement combine.
-ANY_OF = re.compile(r"\b(?:either|any|at least one|one or more)\b", re.I)
+ANY_OF = re.compile(r"\b(?:either|any|at least one|one or more|one of the following)\b", re.I)
 ALL_OF = re.compile(r"\b(?:all|each|both|every)\b", re.I)
 
-_NEEDED_TERMS = ("line-of-business", "codes-covered", "criteria-lead")
+_NEEDED_TERMS = ("line-of-business", "codes-covered", "criteria-lead", "service", "generic-service",
+                 "codes-disclaimer", "not-an-indication")
 # The number of a numbered heading: "8. References", "1.4 Policy", "I. Medical Necessity:", "B) Codes".
 HEADING_NUMBER = re.compile(r"^\s*(?:\d{1,2}(?:\.\d{1,2})+\.?|\d{1,2}[.)]?|[IVXLCivxlc]{1,6}[.)]|[A-Za-z][.)])\s+")
 
@@ -60,12 +61,29 @@ class Vocabulary:
 
     def status_of(self, text: str) -> tuple[str, str] | None:
         """(status as worded, normalised status) of the first coverage position named in text."""
+        found = self.status_match(text)
+        return (found[0].group(0), found[1]) if found else None
+
+    def status_match(self, text: str) -> tuple[re.Match, str] | None:
+        """Where text names a coverage position, and its status: the first entry in the file's order that matches."""
         for position, patterns in self._positions:
             for pattern in patterns:
                 match = pattern.search(text)
                 if match:
-                    return match.group(0), position.status
+                    return match, position.status
         return None
+
+    def statuses_in(self, text: str) -> list[tuple[re.Match, str]]:
+        """Every coverage position named in text, in order, none overlapping another: where two start together,
+        the entry first in the file's order (the more specific wording) wins."""
+        hits = sorted((m.start(), order, m, position.status)
+                      for order, (position, patterns) in enumerate(self._positions)
+                      for pattern in patterns for m in pattern.finditer(text))
+        found: list[tuple[re.Match, str]] = []
+        for start, _, match, status in hits:
+            if not found or start >= found[-1][0].end():
+                found.append((match, status))
+        return found
 
     def polarity(self, status: str) -> str | None:
         return self._polarity.get(status)
