@@ -83,7 +83,7 @@ def _roman(n: int) -> str:
 
 
 def wrapped(text: str, width: int = 78, page: int = 46, title: str = "Medical Policy (test layout)") -> str:
-    """Every line but table rows wrapped at width; a footer and a header every `page` lines."""
+    """Every line but table rows wrapped at width; a header and a footer on every page of `page` lines."""
     lines: list[str] = []
     for line in text.split("\n"):
         if "\t" in line or line.lstrip().startswith("|") or len(line) <= width:
@@ -96,8 +96,7 @@ def wrapped(text: str, width: int = 78, page: int = 46, title: str = "Medical Po
     pages = [lines[i: i + page] for i in range(0, len(lines), page)]
     out: list[str] = []
     for number, body in enumerate(pages, start=1):
-        if number > 1:
-            out.append(title)
+        out.append(title)
         out += body
         out.append(f"Page {number} of {len(pages)}")
     return "\n".join(out)

@@ -96,3 +96,10 @@ def test_a_code_table_line_ends_a_document_as_a_sentence_does(parse):
     assert [(c.system, c.code) for c in policy.codes] == [("CPT", "50593"), ("ICD-10-CM", "C64.1"),
                                                           ("ICD-10-CM", "C64.9")]
     assert [s.heading for s in policy.sections if s.kind == "codes"] == ["CODING", "CPT", "ICD-10 Diagnosis"]
+
+
+def test_a_policy_heading_with_no_statement_is_a_warning_naming_it(parse):
+    policy = parse("policy_without_statement.txt")
+    assert [(p.severity, p.code, p.line, p.message) for p in policy.problems] == [
+        ("warning", "no-coverage-statement", 5,
+         "the policy section 'COVERAGE RATIONALE' holds no coverage statement the parser recognises")]

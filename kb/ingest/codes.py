@@ -22,8 +22,8 @@ _ICD = r"[A-TV-Z]\d{2}(?:\.[0-9A-Z]{1,4})?"
 _ICD_CODE = re.compile(rf"\b(?P<code>{_ICD}(?:\s*[-–]\s*{_ICD})?)(?![\w.])")  # only where the table says ICD-10
 _SYSTEM_LABEL = re.compile(r"^(?:(?P<sys>cpt|hcpcs|icd[- ]?10(?:[- ]?(?:cm|pcs))?(?: (?:procedure|diagnos\w*))?)"
                            r"(?: codes?)?(?: codes?:)?:?)$", re.I)
-_NAMED = re.compile(r"\b(?P<sys>CPT|HCPCS)\s+codes?\s+(?P<list>[0-9A-Z]{5}(?:\s*(?:,|and|or|&)\s*[0-9A-Z]{5})*)", re.I)
 _SHAPE = r"(?:\d{4}[0-9FTU]|[A-V]\d{4})\b"
+_NAMED = re.compile(rf"\b(?P<sys>CPT|HCPCS)\s+codes?\s+(?P<list>{_SHAPE}(?:\s*(?:,|and|or|&)\s*{_SHAPE})*)", re.I)
 # "(code 19105)", "Report code 19499", "CPT: 50593, 50250": codes a sentence names without a table
 _IN_PROSE = re.compile(rf"(?:\b(?:(?P<sys>CPT|HCPCS)(?:®|\(R\))?\s*)?codes?\s*:?\s*"
                        rf"|\b(?P<label>CPT|HCPCS)(?:®)?\s*:\s*)"
@@ -34,7 +34,7 @@ _NONE = re.compile(r"^(?:none|n/?a|not applicable|no codes?)\.?$|^all\b.*\bdiagn
 def system_named(text: str) -> str | None:
     text = text.lower()
     if "icd" in text:
-        return "ICD-10-PCS" if ("pcs" in text or "procedure" in text) else "ICD-10-CM"
+        return "ICD-10-PCS" if (re.search(r"(?<!hc)pcs", text) or "procedure" in text) else "ICD-10-CM"
     if "hcpcs" in text and "cpt" not in text:
         return "HCPCS"
     if "cpt" in text and "hcpcs" not in text:
@@ -57,7 +57,7 @@ def codes_named_in(text: str) -> list[tuple[str, str]]:
     found = []
     for match in _NAMED.finditer(clean(text)):
         system = match.group("sys").upper()
-        found += [(system, code) for code in re.findall(r"[0-9A-Z]{5}", match.group("list"))]
+        found += [(system, code) for code in re.findall(_SHAPE, match.group("list"))]
     if found:
         return found
     for match in _IN_PROSE.finditer(clean(text)):
@@ -106,7 +106,9 @@ def extract_codes(ctx: Context) -> tuple[list[Code], list[CodeNote]]:
         if block.kind == "heading":
             status = _status_said(ctx, block.text) or status
             continue
-        if block.kind == "para" and not _code_at(block.text, table_system or heading_system, whole=False):
+        if block.kind in ("para", "item") and not _code_at(block.text, table_system or heading_system, whole=False):
+            if block.text.endswith(":") and system_named(block.text):
+                table_system = system_named(block.text)  # "ICD-10 codes covered if selection criteria are met:"
             for system, code in codes_named_in(block.text):  # "CPT: 50593", "Report code 19499"
                 at = block.raw.find(code)
                 span = ctx.doc.span(block.line, at, at + len(code)) if at >= 0 else _block_span(ctx, block)
@@ -118,7 +120,7 @@ def extract_codes(ctx: Context) -> tuple[list[Code], list[CodeNote]]:
                     notes.append(CodeNote(heading_system, block.text, ctx.doc.line_span(block.line, block.line),
                                           said[1]))
             continue
-        if block.kind == "para":  # "47371 Laparoscopy, surgical, ablation ..."
+        if block.kind in ("para", "item"):  # "47371 Laparoscopy, surgical, ablation ..."
             match = _code_at(block.text, table_system or heading_system, whole=False)
             description = block.text[match.end():].strip() or None
             code = re.sub(r"\s+", "", match.group("code"))

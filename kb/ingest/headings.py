@@ -24,7 +24,7 @@ from .vocabulary import Vocabulary
 
 MAJOR, MINOR = 2, 3
 BELOW_MARKUP = 7  # as bold-only and "Label:" lines
-_NUMBER = re.compile(r"^\s*(?P<n>[1-9]\d?(?:\.[1-9]\d?){1,2}\.?|[1-9]\d?\.|[IVX]{1,5}\.|[A-H]\.)\s+(?=[A-Z])")
+_NUMBER = re.compile(r"^\s*(?P<n>[1-9]\d?(?:\.[1-9]\d?){1,2}\.?|[1-9]\d?\.?|[IVX]{1,5}\.|[A-H]\.)\s+(?=[A-Z])")
 _LABEL = re.compile(r"^[A-Z][^:]{0,60}:$")
 _FIELD = re.compile(r"^[^:]{1,40}:\s*(?P<value>\S.*)$")  # "Effective Date: Oct. 1, 2025" is a field
 _NOT_A_HEADING = re.compile(r"[.,;]$|https?://|\bPMID\b|\bdoi\b|^\d{4}[0-9FTU]\b|^[A-Z]\d{2}(?:\.\w+)?\b|\t|\|")
@@ -32,6 +32,7 @@ _LINK = re.compile(r"^\s*\[[^\]]*\]\([^)]*\)\s*$")  # a link on its own line is 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 _CONNECTIVE = re.compile(r"^\W*(?:or|and|and/or)\W*$", re.I)
 _MAX_WORDS = 20
+_MAX_LABEL_WORDS = 8  # "The above policy is based on the following references:" announces, it heads nothing
 
 
 def _title_case(text: str) -> bool:
@@ -66,17 +67,17 @@ def form_level(raw: str, apart: int, marked: bool, vocab: Vocabulary) -> int | N
         digits = number.group("n").rstrip(".")
         if marked:
             return BELOW_MARKUP if known else None
-        if digits[0].isdigit() and (known or "." in digits):
-            return 1 + len(digits.split("."))
+        if digits[0].isdigit() and (known or "." in number.group("n")[:-1] or not number.group("n").endswith(".")):
+            return 1 + len(digits.split("."))  # "8. References", "1.4 Policy", "2 The condition" (no list item)
         if set(digits) <= set("IVX") and not words.endswith(":"):
             return MAJOR  # "IV. Rationale": a roman number heads a major section; "I. Medical Necessity:" a label
         return BELOW_MARKUP if known or _LABEL.match(words) else None
-    if _field(text) or not (_capitals(text) or _title_case(text) or _LABEL.match(text)):
+    if _field(text) or not (known or _capitals(text) or _title_case(text) or _LABEL.match(text)):
         return None
     if marked:
         return BELOW_MARKUP if known and (_capitals(text) or len(text.split()) <= 6) else None
-    if text.endswith(":"):
-        return BELOW_MARKUP  # a label ("When services are Not Medically Necessary:") heads what follows it
+    if text.endswith(":"):  # a label ("When services are Not Medically Necessary:") heads what follows it
+        return BELOW_MARKUP if len(text.split()) <= _MAX_LABEL_WORDS else None
     if known or _capitals(text):
         return MAJOR if known else MINOR
     return MINOR if apart == 2 else None  # a title-case line stands between blank lines

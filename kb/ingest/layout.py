@@ -10,7 +10,8 @@ on every page, often in mid-paragraph. A reader sees through both, and so does t
   them in mid-sentence. There,
   a line continues the one before it when the first word of the line would not have fitted on the
   line before: the converter broke the line, not the author. A line that opens a heading, a table
-  row, a bullet, or the next item of a numbered list starts anew.
+  row, a bullet, or the next item of a numbered list starts anew; so does one after a blank line,
+  unless a page break stands there too and the line before ends mid-sentence.
 
 A logical line keeps the characters of its lines, one for one: its line breaks and the furniture
 inside it read as spaces, so every column still counts from the start of its first line.
@@ -26,6 +27,7 @@ from ..text import roman_value
 _MAX_FURNITURE_WORDS = 12
 _FURNITURE_SPACING = 10  # lines at least on a page
 _CONNECTIVE = re.compile(r"^\W*(?:or|and|and/or)\W*$", re.I)
+_PAGE_WORD = re.compile(r"\bpage\b", re.I)
 _STRUCTURE = re.compile(r"^\s*(?:#|\||[-*+•▪◦o]\s)")
 _ENUMERATOR = re.compile(r"^\s*\(?(?P<label>\d{1,3}|[IVXLC]{1,6}|[ivxlc]{1,6}|[A-Za-z])[.)]\s+\S")
 _WINDOW = 12  # a wrapped line ends within this many characters of the width
@@ -46,8 +48,8 @@ def _is_row(raw: str) -> bool:
 
 def _furniture(lines: list[str]) -> set[int]:
     """Page numbers ("Page 3 of 12", "- 3 -"): short lines alike but for a number that counts up by one.
-    Running headers and footers: short lines that recur unchanged beside the page numbers on most pages,
-    or at least four times at an even spacing, as pages are."""
+    Running headers and footers: short lines that recur unchanged beside the page numbers (or the document's
+    first or last line) on most pages, or at least four times at an even spacing, as pages are."""
     groups: dict[str, list[int]] = defaultdict(list)
     for number, raw in enumerate(lines, start=1):
         text = " ".join(raw.split())
@@ -59,13 +61,16 @@ def _furniture(lines: list[str]) -> set[int]:
     for key, numbers in groups.items():
         counts = [int(re.search(r"\d+", lines[n - 1]).group()) for n in numbers] if "\0" in key else []
         steps = [b - a for a, b in zip(counts, counts[1:])]
-        if len(numbers) >= 3 and steps and sum(step == 1 for step in steps) >= 0.8 * len(steps):
+        enough = len(numbers) >= 3 or _PAGE_WORD.search(key)  # "Page 1 of 2", "Page 2 of 2" in a short document
+        if enough and steps and sum(step == 1 for step in steps) >= 0.8 * len(steps):
             pages.update(numbers)
     found = set(pages)
+    filled = [n for n, raw in enumerate(lines, start=1) if raw.strip()]
+    edges = pages | {filled[0], filled[-1]} if pages and filled else pages  # a page starts the document
     for numbers in groups.values():
-        if len(numbers) < 3 or len({lines[n - 1].strip() for n in numbers}) > 1 or found.issuperset(numbers):
+        if len(numbers) < 2 or len({lines[n - 1].strip() for n in numbers}) > 1 or found.issuperset(numbers):
             continue
-        beside_pages = 2 * len(numbers) >= len(pages) and all(any(abs(n - p) <= 3 for p in pages) for n in numbers)
+        beside_pages = 2 * len(numbers) >= len(pages) and all(any(abs(n - p) <= 3 for p in edges) for n in numbers)
         gaps = [b - a for a, b in zip(numbers, numbers[1:])]
         if (pages and beside_pages) or (len(numbers) >= 4 and _evenly_spaced(gaps)):
             found.update(numbers)
@@ -80,21 +85,25 @@ def _evenly_spaced(gaps: list[int]) -> bool:
 
 
 def _wrap_width(lines: list[str], furniture: set[int]) -> int | None:
-    """The width most lines end just short of, mostly in mid-sentence; None for text that is not hard-wrapped."""
+    """The width the longer lines end just short of, mostly in mid-sentence; None for text that is not
+    hard-wrapped. Only a width few lines exceed counts, and it is judged by the lines of prose (longer than
+    half of it), two in five of which must end near it: headings, fields and list items are short in any
+    layout."""
     kept = [raw.rstrip() for number, raw in enumerate(lines, start=1)
             if raw.strip() and number not in furniture and not _is_row(raw)]
     lengths = sorted(len(raw) for raw in kept)
     if len(lengths) < _MIN_LINES:
         return None
-    best, width = 0, 0
-    for candidate in sorted(set(lengths)):
-        near = sum(candidate - _WINDOW < n <= candidate for n in lengths)
-        if near >= best:
-            best, width = near, candidate
-    near = [raw for raw in kept if width - _WINDOW < len(raw) <= width]
+    least = lengths[min(len(lengths) - 1, int(0.95 * len(lengths)))]
+
+    def near_to(width: int) -> list[str]:
+        return [raw for raw in kept if width - _WINDOW < len(raw) <= width]
+
+    width = max((n for n in set(lengths) if least <= n <= 200), key=lambda n: (len(near_to(n)), n), default=least)
+    prose = [raw for raw in kept if len(raw) > width / 2]
+    near = near_to(width)
     broken = sum(not raw.endswith((".", ":", ";", "?", "!")) for raw in near)
-    longer = sum(n > width for n in lengths)
-    if not 40 <= width <= 200 or best < 0.3 * len(lengths) or longer > 0.05 * len(lengths) or 2 * broken < len(near):
+    if not 40 <= width <= 200 or len(near) < 5 or 5 * len(near) < 2 * len(prose) or 2 * broken < len(near):
         return None
     return width
 
@@ -138,8 +147,9 @@ def read_layout(lines: list[str]) -> Layout:
         if not raw.strip():
             gap_blank = True
             continue
-        joined = (width is not None and groups and (gap_furniture or not gap_blank)
-                  and _continues(lines[groups[-1][-1] - 1], raw, width, seen))
+        previous = lines[groups[-1][-1] - 1] if groups else ""
+        across = not gap_blank or (gap_furniture and not previous.rstrip().endswith((".", "!", "?", ":")))
+        joined = width is not None and groups and across and _continues(previous, raw, width, seen)
         if joined:
             groups[-1].append(number)
         else:

@@ -81,7 +81,7 @@ def parse_reference(raw: str) -> dict:
     plain_urlless = re.sub(r"\[[^\]]*\]\([^)]*\)|<https?://[^>]*>|https?://\S+", "", text)
     plain_urlless = _DOI.sub("", plain_urlless).rstrip(" .")
 
-    head = plain_urlless.strip()
+    head = _READ_ON.sub("", plain_urlless).strip(" .")  # when the list's compiler read a page is no field of it
     if _apa(fields, head):
         return fields
     authors = _AUTHORS.match(head)

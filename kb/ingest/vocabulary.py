@@ -53,7 +53,7 @@ class Vocabulary:
 
     def section_kind(self, heading: str) -> str | None:
         """The kind a heading gives its section; numbering ("8.", "1.4", "I.") does not count."""
-        heading = HEADING_NUMBER.sub("", heading, count=1)
+        heading = HEADING_NUMBER.sub("", HEADING_NUMBER.sub("", heading, count=1), count=1)  # "2. 1 Recommendations"
         return next((kind for kind, pattern in self._kinds if pattern.search(heading)), None)
 
     def is_notice(self, heading: str) -> bool:
