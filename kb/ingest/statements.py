@@ -31,6 +31,7 @@ _STOP = r"(?=\s+(?:that|which)\s+(?:is|are)\b|\s+when\b|\s+if\b|\s+providing\b|\
 _ITEM_INDICATION = re.compile(r"^(?P<x>.+?)" + _STOP)
 _INLINE_CRITERION = re.compile(r"\b(?:that|which)\s+(?:is|are)\s+(?P<x>.+?)(?=\s+when\b|\s+if\b|[.:;]|$)")
 _TRAILING_CONNECTIVE = re.compile(r"[;,]?\s*\b(or|and)\s*[.;,]?\s*$", re.I)
+_ANNOUNCES = re.compile(r":$|\bfollowing(?:\s+\w+){0,3}\W*$")  # "... when all of the following criteria are met"
 _PLAIN_CRITERION_WORDS = 30  # a plain line longer than this is a paragraph of its own, not a criterion
 
 
@@ -121,13 +122,20 @@ def extract_statements(ctx: Context) -> tuple[list[Statement], list[Span]]:
     """The statements, and the spans of everything read into them (opening sentences and criteria included)."""
     statements: list[Statement] = []
     taken: list[Span] = []
-    for run in ctx.runs("policy"):
+    for run in _by_section(ctx, ctx.runs("policy")):
         roots = _adopt_plain_criteria(ctx.vocab, build_outline(units_from_blocks(ctx.doc, run)))
         line_section = {b.line: ctx.section(b) for b in run}
-        for node in _statement_nodes(ctx.vocab, roots):
+        for node, heading in _statement_nodes(ctx.vocab, roots, lambda n: line_section[n.unit.span.line_start]):
             section = line_section[node.unit.span.line_start]
             lead = _strip_label(node.text, node.label)
             taken += [node.unit.span] + [n.unit.span for n in _descendants(node)]
+            if heading:  # an item under a heading that is a position ("Investigational:")
+                item = _statement(ctx, node, lead, node.unit.span, ctx.vocab.status_of(heading), section, heading,
+                                  len(statements) + 1)
+                item.logic = _logic(lead, node.children) if node.children else None
+                _criteria(node.children, item.criteria, None)
+                statements.append(item)
+                continue
             if node.children and not ctx.vocab.term("criteria-lead").search(lead):
                 status = ctx.vocab.status_of(node.text)
                 for child in node.children:  # a list of indications under one opening sentence
@@ -147,6 +155,18 @@ def extract_statements(ctx: Context) -> tuple[list[Statement], list[Span]]:
     return statements, taken
 
 
+def _by_section(ctx: Context, runs: list[list]) -> list[list]:
+    """The runs cut where a heading stands: a list under a new heading is no list of the paragraph above it."""
+    cut = []
+    for run in runs:
+        for block in run:
+            if cut and cut[-1] and ctx.section(cut[-1][-1]) is ctx.section(block):
+                cut[-1].append(block)
+            else:
+                cut.append([block])
+    return cut
+
+
 def _descendants(node: Node):
     for child in node.children:
         yield child
@@ -160,17 +180,32 @@ def _is_statement(vocab: Vocabulary, text: str) -> bool:
     return bool(vocab.term("service").search(text) or indication_of(text, vocab))
 
 
-def _statement_nodes(vocab: Vocabulary, nodes: list[Node]):
-    """Outermost nodes that state a coverage position; their subtrees are their lists."""
+def _statement_nodes(vocab: Vocabulary, nodes: list[Node], section_of, top: bool = True):
+    """Outermost nodes that state a coverage position, their subtrees their lists; and the items of a list
+    right under a heading that is itself a position, with that heading ("Investigational:" over "- Breast")."""
     for node in nodes:
         if _is_statement(vocab, node.text):
-            yield node
+            yield node, None
+        elif (top and node.style != "para" and not _holds_position(vocab, node)
+              and _status_heading(vocab, section_of(node))):
+            yield node, section_of(node).heading
         else:
-            yield from _statement_nodes(vocab, node.children)
+            yield from _statement_nodes(vocab, node.children, section_of, top=False)
+
+
+def _holds_position(vocab: Vocabulary, node: Node) -> bool:
+    return bool(positions_in(node.text, vocab)) or any(_holds_position(vocab, child) for child in node.children)
+
+
+def _status_heading(vocab: Vocabulary, section) -> bool:
+    """A short heading that names a status: "Investigational:", "Not Medically Necessary"."""
+    heading = HEADING_NUMBER.sub("", section.heading or "", count=1)
+    return len(heading.split()) <= 6 and vocab.status_of(heading) is not None
 
 
 def _adopt_plain_criteria(vocab: Vocabulary, roots: list[Node]) -> list[Node]:
-    """Plain lines after an opening sentence ending in a colon, with no list of its own, are its list."""
+    """Plain lines after an opening sentence that announces a list (ending in a colon, or in "the following
+    criteria"), with no list of its own, are its list."""
     kept: list[Node] = []
     opener: Node | None = None
     for node in roots:
@@ -180,7 +215,7 @@ def _adopt_plain_criteria(vocab: Vocabulary, roots: list[Node]) -> list[Node]:
             node.parent = opener
             opener.children.append(node)
             continue
-        opener = node if node.style == "para" and not node.children and text.endswith(":") and \
+        opener = node if node.style == "para" and not node.children and _ANNOUNCES.search(text) and \
             positions_in(text, vocab) else None
         kept.append(node)
     return kept
