@@ -34,8 +34,8 @@ _AFTER_POSITION = re.compile(
     r"treatment of\s+)?|to treat\s+|as (?:a|an|the) (?:treatment|therapy) (?:for|of)\s+)(?:" + _PEOPLE +
     r"\s+(?:with|who have)\s+)?(?P<x>.+?)" + _STOP, re.I)
 _OBJECT = r"(?:\s*\([^)]*\))?\s+(?:of|for)\s+(?P<x>.+?)"
-_BEFORE_VERB = _OBJECT + r"\s+(?:is|are|(?:may|will|should|can) be)\b"  # "cryotherapy for X is adequate ..."
-_BEFORE_POSITION = _OBJECT + r"(?:\s+(?:to be|be|is|are|considered))*\s*$"  # "considers cryoablation of X [status]"
+_BEFORE_VERB = _OBJECT + r"\s+(?:is|are|appears?|(?:may|will|should|can) be)\b"  # "cryotherapy for X is adequate"
+_BEFORE_POSITION = _OBJECT + r"(?:\s+(?:to be|be|is|are|considered|will|may|should|can|shall))*\s*$"  # "of X [status]"
 _LIST_LEAD = re.compile(r"\b(?:any|all|either|each|one) of the following\b|^the following\b|^following\b", re.I)
 
 
@@ -44,12 +44,12 @@ def indication_of(text: str, vocab: Vocabulary | None = None) -> str | None:
     vocab = vocab or default_vocabulary()
     label = _LABEL.search(text)
     if label and _usable(label.group("x"), vocab):
-        return _tidy(label.group("x"), vocab)
+        return tidy(label.group("x"), vocab)
     position = vocab.status_match(text)
     if position:
         after = _AFTER_POSITION.match(text[position[0].end():])
         if after and _usable(after.group("x"), vocab):
-            return _tidy(after.group("x"), vocab)
+            return tidy(after.group("x"), vocab)
     matches = [m for m in (p.search(text) for p in _PATTERNS) if m and _usable(m.group("x"), vocab)]
     if position:
         service = vocab.term("service").pattern
@@ -60,14 +60,14 @@ def indication_of(text: str, vocab: Vocabulary | None = None) -> str | None:
                 matches.append(before)
     if not matches:
         return None
-    return _tidy(min(matches, key=lambda m: (m.start("x"), len(m.group("x")))).group("x"), vocab)
+    return tidy(min(matches, key=lambda m: (m.start("x"), len(m.group("x")))).group("x"), vocab)
 
 
 def _usable(phrase: str, vocab: Vocabulary) -> bool:
     return not (vocab.status_of(phrase) or _LIST_LEAD.search(phrase) or vocab.term("not-an-indication").search(phrase))
 
 
-def _tidy(phrase: str, vocab: Vocabulary) -> str:
+def tidy(phrase: str, vocab: Vocabulary) -> str:
     """The phrase without a leading service ("percutaneous cryoablation of a renal tumor" -> "a renal tumor") or a
     condition after it ("small renal masses when criteria are not met")."""
     service = re.match(rf"^(?:\w+\s+){{0,2}}?(?:{vocab.term('service').pattern})\s+(?:of|for)\s+(?=\S)", phrase, re.I)

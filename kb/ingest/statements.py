@@ -18,7 +18,7 @@ import re
 from .codes import codes_named_in
 from .context import Context
 from .document import Span
-from .indications import indication_of
+from .indications import indication_of, tidy
 from .outline import Node, build_outline, units_from_blocks
 from .positions import is_boilerplate, positions_in, sentences
 from .records import Criterion, Statement
@@ -82,7 +82,7 @@ def _statement(ctx: Context, node: Node, text: str, span: Span, status, section,
     if lead_in is not None:
         item = _TRAILING_CONNECTIVE.sub("", text)
         match = _ITEM_INDICATION.search(item)
-        indication = (match.group("x") if match else item).strip(" ,;.")
+        indication = tidy((match.group("x") if match else item).strip(" ,;."), ctx.vocab)
     statement = Statement(ordinal, text, status_text, status_norm, span, section.number,
                           indication=indication, label=node.label, lead_in=lead_in,
                           line_of_business=_line_of_business(ctx, section))
@@ -173,18 +173,21 @@ def _descendants(node: Node):
         yield from _descendants(child)
 
 
-def _is_statement(vocab: Vocabulary, text: str) -> bool:
-    """A position on this service, not on services in general, and about something."""
+def _is_statement(vocab: Vocabulary, node: Node) -> bool:
+    """A position on this service, not on services in general, and about something: its own words name the
+    service or an indication, or it opens a list that does ("The following are proven and medically necessary:")."""
+    text = node.text
     if not positions_in(text, vocab) or is_boilerplate(text, vocab):
         return False
-    return bool(vocab.term("service").search(text) or indication_of(text, vocab))
+    return bool(vocab.term("service").search(text) or indication_of(text, vocab)
+                or (node.children and _ANNOUNCES.search(text)))
 
 
 def _statement_nodes(vocab: Vocabulary, nodes: list[Node], section_of, top: bool = True):
     """Outermost nodes that state a coverage position, their subtrees their lists; and the items of a list
     right under a heading that is itself a position, with that heading ("Investigational:" over "- Breast")."""
     for node in nodes:
-        if _is_statement(vocab, node.text):
+        if _is_statement(vocab, node):
             yield node, None
         elif (top and node.style != "para" and not _holds_position(vocab, node)
               and _status_heading(vocab, section_of(node))):
