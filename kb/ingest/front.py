@@ -21,10 +21,9 @@ _ID_LABELS = {
 }
 _NUMBER_HEADING = re.compile(r"^medical policy\s*[–—-]\s*(?P<number>[\w.]+)$", re.I)
 _POLICY_NUMBER = re.compile(r"#\s*(?P<a>\d[\w.]*)|\bPolicy\s+No\.?\s*(?P<b>[\w.]+)|^(?P<c>\d+\.\d+\.\d+)\s")
-# What kind of document it is, or whose, not what it is about: "Medical Coverage Policy", "Clinical UM Guideline",
-# "Local Coverage Determination (LCD)", "Example Foundation Health Plan".
-_BANNER = re.compile(r"^(?!.*\b(?:of|for)\b)(?:\S+\s+){0,5}(?:policy|policies|guideline|bulletin|criteria|plan|"
-                     r"determination(?:\s*\(\w+\))?)$", re.I)
+# What kind of document it is, or whose, not what it is about ("Medical Coverage Policy", "Example Health
+# Plan"): a short heading without "of" or "for" that ends in a word of terms.yml "document-banner".
+_BANNER = r"^(?!.*\b(?:of|for)\b)(?:\S+\s+){{0,5}}(?:{words})(?:\s*\(\w+\))?$"
 _DATES_ONLY = re.compile(r"^[\s;,]*(?:[A-Z][a-z]+\.? \d{1,2}, \d{4}[\s;,]*)+$")
 
 
@@ -110,8 +109,9 @@ def _subject(ctx: Context, block, value: str):
 def _title_from_headings(ctx: Context, policy) -> None:
     """The first level-1 heading, else the first heading that is not a banner or a field."""
     headings = [b for b in ctx.blocks if b.kind == "heading"]
-    candidates = [b for b in headings if b.level == 1 and not _BANNER.match(b.text)] or [
-        b for b in headings if ":" not in b.text and not _BANNER.match(b.text) and not _NUMBER_HEADING.match(b.text)]
+    banner = re.compile(_BANNER.format(words=ctx.vocab.term("document-banner").pattern), re.I)
+    candidates = [b for b in headings if b.level == 1 and not banner.match(b.text)] or [
+        b for b in headings if ":" not in b.text and not banner.match(b.text) and not _NUMBER_HEADING.match(b.text)]
     if candidates:
         block = candidates[0]
         policy.title, policy.title_span = block.text, _span(ctx, block)

@@ -14,43 +14,51 @@ for prostate cancer"), the object after it is the indication; otherwise the earl
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from .vocabulary import Vocabulary, default_vocabulary
 
-_PEOPLE = r"(?:individuals|members|patients|persons|people|adults|children|women|men|enrollees|beneficiaries)"
 _STOP = (r"(?=\s+(?:that|which)\s+(?:is|are)\b|\s+when\b|\s+if\b|\s+providing\b|\s+provided\b|\s*\(CPT\b|"
-         r"\s+(?:in|for)\s+" + _PEOPLE + r"\s+who\s+(?:meets?|have|has)\b|\s+(?:due to|because)\b|:|\.\s|\.$|$)")
+         r"\s+(?:in|for)\s+(?:{people})\s+who\s+(?:meets?|have|has)\b|\s+(?:due to|because)\b|:|\.\s|\.$|$)")
 _LABEL = re.compile(r"^(?P<x>[A-Z][^:]{2,80}?):\s+\S")
 _PATTERNS = [
-    re.compile(r"\bto treat (?:individuals |patients )?(?:with )?(?P<x>.+?)" + _STOP),
-    re.compile(r"\b(?:as an?|for the|in the) (?:treatment|management) (?:for|of) (?P<x>.+?)" + _STOP),
-    re.compile(r"\bconsiders? \S+(?: \S+)? for (?P<x>.+?)(?=\s*\(|\s+(?:to be\s+)?(?:medically|investigational|"
-               r"experimental|not medically))"),
-    re.compile(r"^(?:\S+\s+){0,3}?(?:ablation|cryoablation|cryosurgery|cryotherapy|procedure|treatment|therapy)"
-               r"\s+(?:of|for)\s+(?P<x>.+?)\s+(?:is|are|may be)\b"),
+    r"\bto treat (?:individuals |patients )?(?:with )?(?P<x>.+?)" + _STOP,
+    r"\b(?:as an?|for the|in the) (?:treatment|management) (?:for|of) (?P<x>.+?)" + _STOP,
+    r"\bconsiders? \S+(?: \S+)? for (?P<x>.+?)(?=\s*\(|\s+(?:to be\s+)?(?:medically|investigational|"
+    r"experimental|not medically))",
+    r"^(?:\S+\s+){0,3}?(?:ablation|cryoablation|cryosurgery|cryotherapy|procedure|treatment|therapy)"
+    r"\s+(?:of|for)\s+(?P<x>.+?)\s+(?:is|are|may be)\b",
 ]
-_AFTER_POSITION = re.compile(
+_AFTER_POSITION = (
     r"^\s*(?:(?:when used|when performed)\s+)?(?:(?:for|in)\s+(?:the\s+(?:treatment|management)\s+of\s+|treating\s+|"
-    r"treatment of\s+)?|to treat\s+|as (?:a|an|the) (?:treatment|therapy) (?:for|of)\s+)(?:" + _PEOPLE +
-    r"\s+(?:with|who have)\s+)?(?P<x>.+?)" + _STOP, re.I)
+    r"treatment of\s+)?|to treat\s+|as (?:a|an|the) (?:treatment|therapy) (?:for|of)\s+)(?:(?:{people})"
+    r"\s+(?:with|who have)\s+)?(?P<x>.+?)" + _STOP)
 _OBJECT = r"(?:\s*\([^)]*\))?\s+(?:of|for)\s+(?P<x>.+?)"
 _BEFORE_VERB = _OBJECT + r"\s+(?:is|are|appears?|(?:may|will|should|can) be)\b"  # "cryotherapy for X is adequate"
 _BEFORE_POSITION = _OBJECT + r"(?:\s+(?:to be|be|is|are|considered|will|may|should|can|shall))*\s*$"  # "of X [status]"
 _LIST_LEAD = re.compile(r"\b(?:any|all|either|each|one) of the following\b|^the following\b|^following\b", re.I)
 
 
+@cache
+def _compiled(people: str) -> tuple[list[re.Pattern], re.Pattern]:
+    """The shapes with the genre's words for the people a position is about (terms.yml "people") filled in."""
+    return ([re.compile(p.replace("{people}", people)) for p in _PATTERNS],
+            re.compile(_AFTER_POSITION.replace("{people}", people), re.I))
+
+
 def indication_of(text: str, vocab: Vocabulary | None = None) -> str | None:
     """What a statement is about, or None when it names nothing the parser recognises."""
     vocab = vocab or default_vocabulary()
+    patterns, after_position = _compiled(vocab.term("people").pattern)
     label = _LABEL.search(text)
     if label and _usable(label.group("x"), vocab):
         return tidy(label.group("x"), vocab)
     position = vocab.status_match(text)
     if position:
-        after = _AFTER_POSITION.match(text[position[0].end():])
+        after = after_position.match(text[position[0].end():])
         if after and _usable(after.group("x"), vocab):
             return tidy(after.group("x"), vocab)
-    matches = [m for m in (p.search(text) for p in _PATTERNS) if m and _usable(m.group("x"), vocab)]
+    matches = [m for m in (p.search(text) for p in patterns) if m and _usable(m.group("x"), vocab)]
     if position:
         service = vocab.term("service").pattern
         head = text[: position[0].start()]
