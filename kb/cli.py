@@ -5,14 +5,18 @@ import csv
 import json
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
 
 from .cite import FORMATS, STYLES, describe, lookup
-from .curation import CurationError
+from .curation import CurationError, load_curation
 from .enrich import Settings
-from .enrich.cache import DEFAULT_CACHE, CacheError
+from .enrich.cache import DEFAULT_CACHE, DEFAULT_REGISTRY_CACHE, CacheError
+from .enrich.ctgov import CtgovSettings
+from .enrich.registry import fetch_registry
+from .enrich.study import StudyError
 from .enrich.pubmed import RecordError
 from .queries import DEFAULT_QUERIES, load_queries, parameters
 from .rdf.mapping import build_rdf
@@ -22,7 +26,7 @@ from .store.atomic import TargetError
 from .store.present import FORMATS as TABLE_FORMATS
 from .store.present import render
 from .store.read import KnowledgeBase, NotAKnowledgeBase, QueryError
-from .pipeline import BuildError, build, enrich
+from .pipeline import BuildError, build, enrich, new_evidence
 
 DEFAULT_DB = Path("build/kb.db")
 DEFAULT_DATA = Path("data")
@@ -162,6 +166,103 @@ def matrix_command(db_path, fmt):
     """The coverage matrix as a grid: an indication per row, a policy per column, statuses in the cells."""
     with _open(db_path) as kb:
         click.echo(render(*kb.matrix(), fmt), nl=False)
+
+
+@cli.command(name="registry")
+@db_option
+@click.option("--cache", "cache_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=DEFAULT_REGISTRY_CACHE, show_default=True,
+              help="SQLite file holding fetched ClinicalTrials.gov records (outside build/).")
+@click.option("--ctgov-url", help="ClinicalTrials.gov API v2 base URL [default: $KB_CTGOV_URL, else the registry's].")
+@click.option("--refresh", is_flag=True, help="Fetch again even the records already cached.")
+@click.option("--import", "imports", multiple=True, type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="A study saved from ClinicalTrials.gov as JSON (repeatable): loaded instead of fetched.")
+@click.option("--require-network", is_flag=True, help="Exit non-zero when any record could not be fetched.")
+def registry_command(db_path, cache_path, ctgov_url, refresh, imports, require_network):
+    """Fetch the ClinicalTrials.gov record of every NCT id the policies and curated trials name (cached)."""
+    _open(db_path).close()  # a knowledge base of this version, or one line saying what to do
+    settings = CtgovSettings(base_url=ctgov_url) if ctgov_url else CtgovSettings()
+    try:
+        report = fetch_registry(db_path, cache_path, settings, refresh=refresh, imports=imports)
+    except (StudyError, CacheError, TargetError) as exc:
+        raise click.ClickException(str(exc)) from None
+    for message in report.messages:
+        click.echo(message, err=True)
+    click.echo(f"{report.wanted} NCT ids wanted: {report.cached} already cached, {report.fetched} fetched, "
+               f"{len(report.failed)} not fetched; {report.imported} imported; {report.requests} requests to "
+               f"{settings.base_url}")
+    _by_reason("not fetched", report.failed)
+    for registry_id, place in sorted(report.not_ids.items()):
+        click.echo(f"  {registry_id!r} ({place}) is not an NCT id (NCT and 8 digits); not asked for", err=True)
+    if report.unasked:
+        click.echo(f"  {len(report.unasked)} studies not asked for, dropped: {', '.join(report.unasked)}", err=True)
+    if require_network and report.failed:
+        raise click.ClickException(f"--require-network: {len(report.failed)} NCT ids could not be fetched")
+
+
+def _by_reason(what: str, failures: dict[str, str]) -> None:
+    """One line per reason, naming every identifier it holds for."""
+    ids: dict[str, list[str]] = {}
+    for identifier, reason in sorted(failures.items()):
+        ids.setdefault(reason, []).append(identifier)
+    for reason, which in ids.items():
+        click.echo(f"  {len(which)} {what} ({', '.join(which)}): {reason}", err=True)
+
+
+@cli.command(name="new-evidence")
+@db_option
+@click.option("--data", "data_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              default=DEFAULT_DATA, show_default=True, help="Folder whose curation/searches.yml holds the terms.")
+@click.option("--cache", "cache_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_CACHE,
+              show_default=True, help="The PubMed cache: searches and records are kept there.")
+@click.option("--eutils-url", help="E-utilities base URL [default: $KB_EUTILS_URL, else NCBI's].")
+@click.option("--refresh", is_flag=True, help="Search again even what was searched today.")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="The day the searches run to [default: today].")
+@click.option("--require-network", is_flag=True, help="Exit non-zero when any search could not run.")
+def new_evidence_command(db_path, data_dir, cache_path, eutils_url, refresh, today, require_network):
+    """Search PubMed, for each indication a policy covers, for RCTs, reviews and guidelines since its last review."""
+    _open(db_path).close()  # a knowledge base of this version, or one line saying what to do
+    settings = Settings(base_url=eutils_url) if eutils_url else Settings()
+    try:
+        searches = load_curation(data_dir / "curation").searches
+        report = new_evidence(db_path, cache_path, settings, searches, (today or datetime.now()).date(),
+                              refresh=refresh)
+    except (CurationError, CacheError, TargetError) as exc:
+        raise click.ClickException(str(exc)) from None
+    for message in report.messages:
+        click.echo(message, err=True)
+    click.echo(f"{report.planned} searches (indication and review date): {report.run} run, {report.answered_today} "
+               f"already run today, {len(report.failed)} could not run; {report.hits} hits: {report.cached} already "
+               f"cached, {report.fetched} fetched, {len(report.fetch_failed)} not fetched; {report.requests} "
+               f"requests to {settings.base_url}")
+    _by_reason("searches could not run", report.failed)
+    _by_reason("hits not fetched", report.fetch_failed)
+    if report.no_terms:
+        click.echo(f"  no search terms in {data_dir / 'curation' / 'searches.yml'} for: {', '.join(report.no_terms)}",
+                   err=True)
+    if require_network and (report.failed or report.fetch_failed):
+        raise click.ClickException(f"--require-network: {len(report.failed)} searches could not run and "
+                                   f"{len(report.fetch_failed)} hits could not be fetched")
+
+
+@cli.command(name="since-review")
+@click.argument("policy_id")
+@db_option
+@format_option
+def since_review_command(policy_id, db_path, fmt):
+    """What is new since POLICY's last review: new RCTs, reviews and guidelines, its trials' status, and what
+    could not be searched (the canned query since_last_review)."""
+    query = load_queries(DEFAULT_QUERIES)["since_last_review"]
+    with _open(db_path) as kb:
+        summary = kb.since_review(policy_id)
+        if summary is None:
+            raise click.ClickException(f"no policy {policy_id!r}; one of {', '.join(p['id'] for p in kb.policies())}")
+        columns, rows = kb.query(query["sql"], {"policy_id": policy_id})
+    if fmt == "table":
+        click.echo(f"{policy_id}: {summary['summary']}")
+        click.echo(f"  last review: {summary['date_text']} ({summary['basis']}, line {summary['line_start']})"
+                   if summary["review_date"] else "  the policy gives no review date")
+    click.echo(render(columns, rows, fmt), nl=False)
 
 
 @cli.command(name="cite")

@@ -146,6 +146,29 @@ class Trial(Located):
     registry_id: str | None = None
 
 
+SEARCH_ROLES = ("intervention", "publication type", "indication")
+
+
+@dataclass(frozen=True)
+class SearchTerms(Located):
+    """PubMed terms for the searches for evidence newer than a policy's review (data/curation/searches.yml):
+    the intervention's, a publication type's (with the PubMed types a hit is counted under), or an indication's."""
+
+    id: str  # an indication's id, for role "indication"
+    role: str
+    terms: list[str]
+    label: str | None = None
+    publication_types: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        if self.role not in SEARCH_ROLES:
+            raise Invalid(f"role {self.role!r} of {self.id!r} is not one of {', '.join(SEARCH_ROLES)}")
+        if not self.terms:
+            raise Invalid(f"{self.id!r} has no terms")
+        if (self.role == "publication type") != bool(self.publication_types):
+            raise Invalid(f"{self.id!r}: publication_types are given for a publication type, and only for one")
+
+
 def _check_patterns(owner: str, patterns: list[str]) -> None:
     for pattern in patterns:
         try:
@@ -242,6 +265,7 @@ class Curation:
     indications: list[Indication]
     trials: list[Trial]
     genre: Genre | None = None
+    searches: list[SearchTerms] = field(default_factory=list)
 
 
 T = typing.TypeVar("T")
@@ -265,13 +289,26 @@ def load_curation(folder: Path) -> Curation:
     curation = Curation(load_entries(folder / "guideline_bodies.yml", GuidelineBody),
                         load_entries(folder / "indications.yml", Indication),
                         load_entries(folder / "trials.yml", Trial),
-                        load_genre(folder))
+                        load_genre(folder),
+                        load_entries(folder / "searches.yml", SearchTerms))
     ids = {i.id for i in curation.indications}
     for indication in curation.indications:
         if indication.broader is not None and indication.broader not in ids:
             raise CurationError(f"{folder / 'indications.yml'}:{indication.defined_at}: broader indication "
                                 f"{indication.broader!r} of {indication.id!r} is not an id in this file")
+    _check_searches(folder / "searches.yml", curation.searches, ids)
     return curation
+
+
+def _check_searches(path: Path, searches: list[SearchTerms], indication_ids: set[str]) -> None:
+    """One intervention, at least one publication type, and indications of the vocabulary."""
+    for role, wanted in (("intervention", "exactly one"), ("publication type", "at least one")):
+        found = [s for s in searches if s.role == role]
+        if not found or (wanted == "exactly one" and len(found) > 1):
+            raise CurationError(f"{path}:{found[1].defined_at if found else 1}: {wanted} {role} entry is needed")
+    for entry in searches:
+        if entry.role == "indication" and entry.id not in indication_ids:
+            raise CurationError(f"{path}:{entry.defined_at}: {entry.id!r} is not an indication of indications.yml")
 
 
 def load_entries(path: Path, model: type[T]) -> list[T]:

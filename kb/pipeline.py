@@ -13,14 +13,18 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import sqlite_utils
 
-from .curation import load_curation, load_manifest
+from .curation import SearchTerms, load_curation, load_manifest
 from .enrich import EnrichReport, Settings
 from .enrich import enrich as enrich_stage
 from .enrich.apply import apply_cache
+from .enrich.cache import DEFAULT_REGISTRY_CACHE
+from .enrich.registry import apply_registry
+from .enrich.searches import SearchReport, apply_searches, search_new_evidence
 from .graph import build_graph, edge_views, graph_rows
 from .ingest import DocumentError, Problem, Vocabulary, load_bodies, parse_document
 from .ingest.document import MAX_DOCUMENT_BYTES
@@ -66,14 +70,17 @@ def _source(path: Path) -> str:
 
 
 def build(db_path: Path, data_dir: Path, strict: bool = False, cache_path: Path | None = None,
-          on_problem: Callable[[Problem], None] | None = None) -> BuildReport:
+          on_problem: Callable[[Problem], None] | None = None, registry_cache: Path | None = None) -> BuildReport:
     """Parse all policies in data_dir and write db_path atomically. Raises BuildError with strict problems.
 
-    The PubMed cache (default data_dir/pubmed-cache.sqlite) supplies whatever enrichment it holds.
+    The PubMed cache (default data_dir/pubmed-cache.sqlite) supplies whatever enrichment and searches for
+    new evidence it holds; the ClinicalTrials.gov cache (default: ctgov-cache.sqlite beside it) the trials'
+    registry records.
     on_problem is called with each problem as it is found. Bad reviewed data raises CurationError.
     """
     report = BuildReport(db_path, on_problem)
     cache_path = cache_path or data_dir / "pubmed-cache.sqlite"
+    registry_cache = registry_cache or cache_path.with_name(DEFAULT_REGISTRY_CACHE.name)
     entries = load_manifest(data_dir)
     entries += unlisted_documents(data_dir, entries)
     curation = load_curation(data_dir / "curation")
@@ -111,7 +118,7 @@ def build(db_path: Path, data_dir: Path, strict: bool = False, cache_path: Path 
         raise BuildError(f"--strict: {len(serious)} problem(s); the knowledge base was not written", serious)
     if not report.loaded:
         raise BuildError("no policy document could be loaded; the knowledge base was not written", serious)
-    _write_atomically(db_path, tables, cache_path, report)
+    _write_atomically(db_path, tables, (cache_path, registry_cache), curation.searches, report)
     report.note(_write_rdf_store(db_path))
     report.counts = {name: len(rows) for name, rows in tables.items()}
     return report
@@ -126,11 +133,15 @@ def _unmapped_statements(tables: dict[str, list[dict]]) -> list[Problem]:
             for s in tables["statements"] if s["id"] not in mapped]
 
 
-def _write_atomically(db_path: Path, tables: dict[str, list[dict]], cache_path: Path, report: BuildReport) -> None:
+def _write_atomically(db_path: Path, tables: dict[str, list[dict]], caches: tuple[Path, Path],
+                      searches: list[SearchTerms], report: BuildReport) -> None:
+    cache_path, registry_cache = caches
     with atomic_database(db_path) as db:
         _write(db, tables)
         report.note([Problem("warning", "cached-record-unreadable", str(cache_path), 1, message)
-                     for message in apply_cache(db, cache_path)])
+                     for message in apply_cache(db, cache_path) + apply_searches(db, cache_path, searches)])
+        report.note([Problem("warning", "cached-record-unreadable", str(registry_cache), 1, message)
+                     for message in apply_registry(db, registry_cache)])
         write_graph(db)
         db.execute("ANALYZE")
 
@@ -158,6 +169,15 @@ def write_graph(db: sqlite_utils.Database) -> None:
 def enrich(db_path: Path, cache_path: Path, settings: Settings, **options) -> EnrichReport:
     """PubMed enrichment (kb.enrich.enrich), with the graph and the RDF store rewritten from the enriched store."""
     report = enrich_stage(db_path, cache_path, settings, then=write_graph, **options)
+    report.messages += [problem.message for problem in _write_rdf_store(db_path)]
+    return report
+
+
+def new_evidence(db_path: Path, cache_path: Path, settings: Settings, searches: list[SearchTerms], today: date,
+                 **options) -> SearchReport:
+    """The searches for new evidence since each policy's review (kb.enrich.searches), with the graph and the RDF
+    store rewritten, as after enrichment: the hits' records join the PubMed tables."""
+    report = search_new_evidence(db_path, cache_path, settings, searches, today, then=write_graph, **options)
     report.messages += [problem.message for problem in _write_rdf_store(db_path)]
     return report
 

@@ -14,7 +14,7 @@ import sqlite_utils
 import yaml
 
 from kb.curation import load_curation, load_manifest
-from kb.enrich.cache import DEFAULT_CACHE
+from kb.enrich.cache import DEFAULT_CACHE, DEFAULT_REGISTRY_CACHE
 from kb.ingest import load_bodies, parse_document
 from kb.pipeline import build
 
@@ -25,13 +25,14 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 def absent_cache(folder: Path) -> Path:
     """A PubMed cache in folder that does not exist, for every build in the tests: a missing cache is an empty
-    one, so a developer's data/pubmed-cache.sqlite never changes what the tests expect."""
+    one, so a developer's data/pubmed-cache.sqlite never changes what the tests expect. The ClinicalTrials.gov
+    cache a build looks for beside it (folder/ctgov-cache.sqlite) is absent too."""
     return folder / "absent-pubmed-cache.sqlite"
 
 
 def copy_data(target: Path) -> Path:
-    """A copy of data/ without the PubMed cache a developer's `kb enrich` may have left there."""
-    shutil.copytree(DATA, target, ignore=shutil.ignore_patterns(DEFAULT_CACHE.name))
+    """A copy of data/ without the caches a developer's `kb enrich` or `kb registry` may have left there."""
+    shutil.copytree(DATA, target, ignore=shutil.ignore_patterns(DEFAULT_CACHE.name, DEFAULT_REGISTRY_CACHE.name))
     return target
 
 

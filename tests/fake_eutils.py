@@ -1,9 +1,14 @@
 """A fake NCBI E-utilities server on 127.0.0.1, for the tests and the benchmark.
 
-It serves efetch.fcgi (GET and POST) and ecitmatch.cgi, logs every request, and can
+It serves efetch.fcgi (GET and POST), ecitmatch.cgi and esearch.fcgi, logs every request, and can
 be told to answer the next requests with faults: an HTTP status (429 with Retry-After, 500), a slow
 answer, a truncated body, or an answer trickled a byte at a time. It can also answer more than
 was asked: records for PMIDs nobody asked for, ECitMatch lines reordered or for other keys.
+
+Its esearch reads a term as PubMed's searches for new evidence write it, (a OR b) AND (c OR d) ...,
+and finds the indexed test records that have, for every group, one of its terms among their own
+field terms ('"Lung Neoplasms"[MeSH Terms]', '"Randomized Controlled Trial"[Publication Type]'),
+with an Entrez date from mindate to maxdate. It does not read PubMed's query language beyond that.
 
 TEST DATA: the PubMed records it serves are written by `records_from_policies` from the citations
 in the policies themselves (authors, title, journal, year, volume, issue, pages). They are not
@@ -11,6 +16,7 @@ PubMed's records and carry a comment saying so.
 """
 from __future__ import annotations
 
+import re
 import threading
 import time
 import urllib.parse
@@ -68,6 +74,26 @@ def records_from_policies(db) -> dict[str, str]:
     return records
 
 
+@dataclass(frozen=True)
+class Indexed:
+    """TEST DATA: what the fake's esearch knows of a test record: its Entrez date and field terms."""
+
+    pmid: str
+    edat: str  # YYYY/MM/DD
+    terms: frozenset[str]
+
+
+def _bound(date: str, end: bool) -> str:
+    """YYYY[/MM[/DD]] as the first (or last) YYYY/MM/DD it covers."""
+    parts = date.split("/")
+    return "/".join(parts + (["12", "31"] if end else ["01", "01"])[len(parts) - 1:])
+
+
+def _matches(term: str, record: Indexed) -> bool:
+    groups = re.split(r"\)\s+AND\s+\(", term.strip()[1:-1])
+    return all(set(group.split(" OR ")) & record.terms for group in groups)
+
+
 @dataclass
 class Request:
     path: str
@@ -91,7 +117,8 @@ class Fault:
 class FakeEutils:
     def __init__(self, records: dict[str, str], citations: dict[str, str] | None = None,
                  fail_ids: set[str] | None = None, unasked: dict[str, str] | None = None,
-                 ecitmatch_lines: Callable[[list[str]], list[str]] = lambda lines: lines):
+                 ecitmatch_lines: Callable[[list[str]], list[str]] = lambda lines: lines,
+                 index: list[Indexed] = ()):
         self.records = records
         self.citations = citations or {}  # citation key -> answer ("12345", "AMBIGUOUS", "NOT_FOUND")
         self.fail_ids = fail_ids or set()  # any efetch asking for one of these answers 500, always
@@ -99,6 +126,8 @@ class FakeEutils:
         self.ecitmatch_lines = ecitmatch_lines  # rewrites the answer lines of each ECitMatch request
         self.stopping = threading.Event()
         self.faults: list[Fault] = []  # answered in order, one per efetch request, before normal service resumes
+        self.index = list(index)  # what esearch finds
+        self.search_faults: list[Fault] = []  # the same, one per esearch request
         self.log: list[Request] = []
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -138,6 +167,8 @@ class FakeEutils:
                     fake.log.append(Request(path, self.command, [i for i in ids if i],
                                             {k: v[0] for k, v in params.items()}))
                     fault = fake.faults.pop(0) if fake.faults and path.endswith("efetch.fcgi") else None
+                    if fake.search_faults and path.endswith("esearch.fcgi"):
+                        fault = fake.search_faults.pop(0)
                 if fault and fault.slow:
                     time.sleep(fault.slow)
                 if fault and fault.status:
@@ -151,6 +182,11 @@ class FakeEutils:
                     if fault and fault.truncate:
                         body = body[: len(body) // 2]
                     return self._send(200, body, "text/xml", trickle=fault.trickle if fault else 0.0)
+                if path.endswith("esearch.fcgi"):
+                    body = self._search({k: v[0] for k, v in params.items()})
+                    if fault and fault.truncate:
+                        body = body[: len(body) // 2]
+                    return self._send(200, body, "text/xml", trickle=fault.trickle if fault else 0.0)
                 if path.endswith("ecitmatch.cgi"):
                     lines = []
                     for line in params.get("bdata", [""])[0].split("\r"):
@@ -159,6 +195,16 @@ class FakeEutils:
                     answer = "".join(line + "\n" for line in fake.ecitmatch_lines(lines))
                     return self._send(200, answer.encode(), "text/plain")
                 return self._send(404, b"not served by the fake", "text/plain")
+
+            def _search(self, params: dict) -> bytes:
+                low, high = _bound(params["mindate"], False), _bound(params["maxdate"], True)
+                found = [r.pmid for r in fake.index if low <= r.edat <= high and _matches(params["term"], r)]
+                taken = found[: int(params.get("retmax", 20))]
+                ids = "".join(f"<Id>{pmid}</Id>" for pmid in taken)
+                return (f'<?xml version="1.0" ?>\n<eSearchResult><Count>{len(found)}</Count><RetMax>{len(taken)}'
+                        f'</RetMax><RetStart>0</RetStart><IdList>{ids}</IdList><TranslationSet/>'
+                        f'<QueryTranslation>{escape(params["term"])} (as the fake read it)</QueryTranslation>'
+                        f'</eSearchResult>').encode()
 
             def _send(self, status, body, content_type, headers=None, trickle=0.0):
                 if trickle:

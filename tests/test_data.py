@@ -79,3 +79,13 @@ def test_no_query_hides_a_table_or_view():
     names = {path.stem for path in (ROOT / "queries").glob("*.sql")}
     assert names.isdisjoint(set(TABLES) | set(VIEWS))
     assert not {name for name in names if name.startswith("graph_")}
+
+
+def test_the_search_terms_of_an_indication_use_its_mesh_heading(curation):
+    """data/curation/searches.yml gives each indication it names its MeSH descriptor among its terms."""
+    mesh = {i.id: i.mesh for i in curation.indications}
+    entries = [s for s in curation.searches if s.role == "indication"]
+    assert len(entries) >= 19  # the vocabulary the seeds were mapped with
+    for entry in entries:
+        if mesh[entry.id]:
+            assert f'"{mesh[entry.id].heading}"[MeSH Terms]' in entry.terms, entry.id

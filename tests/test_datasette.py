@@ -35,6 +35,7 @@ def test_canned_queries_come_from_the_queries_folder(get):
         "indication_coverage_matrix": "Coverage matrix (indication × policy)",
         "policy_pair_overlap": "Overlap between every pair of policies",
         "references_cited_by_several_policies": "References cited by more than one policy",
+        "since_last_review": "What is new since a policy's last review",
         "source_lines": "Source lines of a policy",
         "statement_evidence_path": "From a statement to its evidence, trials and results",
         "statements_with_evidence": "Statements with the evidence their sections cite",

@@ -134,10 +134,11 @@ class EutilsClient:
         return self.settings.base_url + "esearch.fcgi?" + urllib.parse.urlencode(_search_params(
             term, mindate, maxdate, retmax))
 
-    def esearch(self, term: str, mindate: str, maxdate: str, retmax: int) -> dict:
+    def esearch(self, term: str, mindate: str, maxdate: str, retmax: int, label: str | None = None) -> dict:
         """PubMed's answer to a search of records added (Entrez date) from mindate to maxdate (YYYY[/MM[/DD]]):
-        count, pmids (at most retmax), translation (how PubMed read the term) and warnings."""
-        what = f"esearch of {term[:60]!r}… from {mindate}"
+        count, pmids (at most retmax), translation (how PubMed read the term) and warnings. label names the
+        search in messages."""
+        what = f"esearch {label or repr(term[:60]) + '…'} from {mindate}"
         return self._call(what, lambda: Entrez.esearch(**_search_params(term, mindate, maxdate, retmax)),
                           lambda body: _search_answer(body, what))
 

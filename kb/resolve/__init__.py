@@ -6,13 +6,15 @@ from ..ingest import Problem
 from .anomalies import find_anomalies
 from .guidelines import resolve_guidelines
 from .indications import indication_rows, map_statements
+from .reviews import review_rows
 from .trials import trial_rows
 from .works import resolve_works
 
 
 def resolve(parsed: dict[str, list[dict]], curation: Curation, trials_file: str
             ) -> tuple[dict[str, list[dict]], list[Problem]]:
-    """The parsed tables with works, anomalies, indications, guidelines and trials added and linked.
+    """The parsed tables with works, anomalies, indications, guidelines, trials and each policy's last review
+    added and linked.
 
     Returns new tables (the rows it links are copies) and what the curated trials do not find.
     """
@@ -28,6 +30,7 @@ def resolve(parsed: dict[str, list[dict]], curation: Curation, trials_file: str
     tables["citation_anomalies"] = find_anomalies(tables["policy_references"], tables["citations"],
                                                   tables["citation_targets"], tables["works"], where)
     tables["guidelines"] = resolve_guidelines(tables)
+    tables["policy_reviews"] = review_rows(tables["policies"], tables["policy_fields"], tables["policy_history"])
     trials, problems = trial_rows(curation.trials, tables["policies"], {w["id"] for w in tables["works"]},
                                   trials_file)
     return {**tables, **trials}, problems

@@ -37,6 +37,13 @@ def _marks(values) -> str:
     return ",".join("?" * len(values)) or "''"
 
 
+def _currency_column(column: str) -> str:
+    """A column the currency views are asked by; never SQL from outside."""
+    if column not in ("policy_id", "indication_id", "nct_id", "trial_id"):
+        raise ValueError(f"not a column to ask by: {column!r}")
+    return column
+
+
 def prefix_match(words: list[str], joiner: str = " ") -> str:
     """An FTS5 expression matching every word as a prefix (joiner " OR " for any word)."""
     return joiner.join(f'"{word}"*' for word in words)
@@ -312,6 +319,30 @@ class KnowledgeBase:
     def trial_sources(self, trial_id: str) -> list[dict]:
         """The places policies describe a trial, with their quotes."""
         return self.rows("select * from trial_sources where trial_id = ? order by policy_id", [trial_id])
+
+    # Is the evidence still current? New evidence since each review, and the registry status of listed trials
+
+    def since_review(self, policy_id: str) -> dict | None:
+        """A policy's last review and what is new since: counts and the one-line summary (view since_review)."""
+        return self.one("select * from since_review where policy_id = ?", [policy_id])
+
+    def review_searches(self, column: str, value: str) -> list[dict]:
+        """The search for each indication a policy covers since its review (column: policy_id or indication_id)."""
+        return self.rows(f"select * from review_searches where {_currency_column(column)} = ? "
+                         "order by policy_id, indication_id", [value])
+
+    def new_evidence(self, column: str, value: str) -> list[dict]:
+        """Works no policy cites that a search since a review found (column: policy_id or indication_id)."""
+        return self.rows(f"select * from new_evidence where {_currency_column(column)} = ? "
+                         "order by evidence_type, pmid, policy_id", [value])
+
+    def registry_status(self, column: str, value: str) -> list[dict]:
+        """Listed trials beside their ClinicalTrials.gov records (column: policy_id, nct_id or trial_id)."""
+        return self.rows(f"select * from trial_registry_status where {_currency_column(column)} = ? "
+                         "order by policy_id, line_start", [value])
+
+    def registry_publications(self, nct_id: str) -> list[dict]:
+        return self.rows("select * from registry_publications where nct_id = ? order by pmid", [nct_id])
 
     # Search and the graph
 

@@ -109,6 +109,8 @@ TABLES: dict[str, Table] = {
                                 ["kind"]),
     "policy_history": Table("id", "id:str policy_id:str date:str date_text:str text:str " + SPAN,
                             [("policy_id", "policies")], ["date"]),
+    "policy_reviews": Table("policy_id", "policy_id:str review_date:str date_text:str basis:str text:str "
+                                         "line_start:int line_end:int", [("policy_id", "policies")]),
     "related_policies": Table("id", "id:str policy_id:str relation:str number:str title:str category:str " + SPAN,
                               [("policy_id", "policies")]),
     "devices": Table("id", "id:str policy_id:str name:str manufacturer:str " + SPAN, [("policy_id", "policies")]),
@@ -137,6 +139,20 @@ TABLES: dict[str, Table] = {
                                   "policy_value:str pubmed_value:str score:float detail:str",
                             [("reference_id", "policy_references"), ("policy_id", "policies"), ("work_id", "works"),
                              ("pmid", "pubmed_articles", "pmid")], ["checked", "pmid"]),
+    "registry_studies": Table("nct_id", "nct_id:str registry_nct_id:str title:str acronym:str overall_status:str "
+                                        "why_stopped:str enrollment:int enrollment_type:str "
+                                        "primary_completion_date:str primary_completion_type:str completion_date:str "
+                                        "completion_type:str has_results:int results_first_posted:str "
+                                        "last_update_posted:str status_verified:str url:str request:str "
+                                        "fetched_at:str", indexes=["overall_status"]),
+    "registry_publications": Table(("nct_id", "pmid"), "nct_id:str pmid:str type:str citation:str work_id:str",
+                                   [("nct_id", "registry_studies", "nct_id"), ("work_id", "works")], ["pmid"]),
+    "literature_searches": Table("id", "id:str indication_id:str since:str term:str status:str note:str run_on:str "
+                                       "until:str count:int retrieved:int translation:str request:str "
+                                       "pubmed_url:str error:str attempted_on:str",
+                                 [("indication_id", "indications")], ["since", "status"]),
+    "search_hits": Table(("search_id", "pmid"), "search_id:str pmid:str evidence_type:str work_id:str",
+                         [("search_id", "literature_searches"), ("work_id", "works")], ["pmid", "evidence_type"]),
     "nodes": Table("id", "id:str type:str label:str row_id:str source_table:str degree:int attributes:str",
                    indexes=["type"],
                    fts=["label"]),
@@ -223,4 +239,117 @@ VIEWS: dict[str, str] = {
                s.status_text, s.logic, s.line_of_business, s.text, s.line_start, s.line_end, p.review_status
         from statements s join policies p on p.id = s.policy_id join policy_issuers pi on pi.policy_id = p.id
         order by s.policy_id, s.ordinal""",
+    "trial_registry_status": """
+        with listings as (
+          select policy_id, nct_id, group_label as listed_as, title as listed_title, planned_enrollment,
+                 completion_date as planned_completion, completion_date_text as planned_completion_text, line_start
+          from registered_trials where nct_id is not null
+          union all
+          select s.policy_id, t.registry_id, 'described', t.full_name, t.planned_enrollment, null, null,
+                 min(s.line_start)
+          from trials t join trial_sources s on s.trial_id = t.id
+          where t.registry_id is not null and not exists (
+            select 1 from registered_trials r where r.policy_id = s.policy_id and r.nct_id = t.registry_id)
+          group by s.policy_id, t.registry_id),
+        joined as (
+          select l.*, t.id as trial_id, g.nct_id as fetched, g.overall_status, g.why_stopped, g.enrollment,
+                 g.enrollment_type, g.primary_completion_date, g.primary_completion_type, g.completion_date,
+                 g.completion_type, g.has_results, g.results_first_posted, g.url, g.request, g.fetched_at,
+                 g.enrollment - l.planned_enrollment as enrollment_gap,
+                 case when length(g.completion_date) >= 7 and length(l.planned_completion) >= 7 then
+                   (cast(substr(g.completion_date, 1, 4) as int) * 12 + cast(substr(g.completion_date, 6, 2) as int))
+                   - (cast(substr(l.planned_completion, 1, 4) as int) * 12
+                      + cast(substr(l.planned_completion, 6, 2) as int)) end as completion_shift_months
+          from listings l left join registry_studies g on g.nct_id = l.nct_id
+          left join trials t on t.registry_id = l.nct_id)
+        select policy_id, nct_id, trial_id, listed_as, listed_title, line_start, planned_enrollment,
+               planned_completion, planned_completion_text, overall_status, why_stopped, enrollment, enrollment_type,
+               primary_completion_date, primary_completion_type, completion_date, completion_type, has_results,
+               results_first_posted, enrollment_gap, completion_shift_months,
+               case when listed_as = 'described' then 'described in the policy'
+                    when listed_as is null then 'listed in the policy'
+                    else 'listed as ' || lower(trim(substr(listed_as, 1, instr(listed_as || ' >', ' >') - 1)))
+                         || ' in the policy' end
+               || '; ' ||
+               case when fetched is null then 'not fetched from ClinicalTrials.gov'
+                    else lower(replace(overall_status, '_', ' '))
+                         || case when completion_date is null then ''
+                                 when completion_type = 'ACTUAL' then ' on ' || completion_date
+                                 else ', completion expected ' || completion_date end
+                         || coalesce(' (' || why_stopped || ')', '')
+                         || case when has_results then ', results posted' || coalesce(' on ' || results_first_posted, '')
+                                 else ', no results posted' end end as registry_status,
+               case when fetched is not null then
+                 'enrollment: ' || coalesce(planned_enrollment || ' planned in the policy', 'none in the policy')
+                 || ', ' || coalesce(enrollment || coalesce(' ' || lower(enrollment_type), '') || ' in the registry',
+                                     'none in the registry')
+                 || case when enrollment_gap > 0 then ' (' || enrollment_gap || ' more)'
+                         when enrollment_gap < 0 then ' (' || -enrollment_gap || ' fewer)'
+                         when enrollment_gap = 0 then ' (as planned)' else '' end
+                 || '; completion: ' || coalesce(planned_completion_text || ' in the policy', 'none in the policy')
+                 || ', ' || coalesce(completion_date || coalesce(' ' || lower(completion_type), '')
+                                     || ' in the registry', 'none in the registry')
+                 || case when completion_shift_months > 0 then ' (' || completion_shift_months || ' months later)'
+                         when completion_shift_months < 0 then ' (' || -completion_shift_months || ' months earlier)'
+                         when completion_shift_months = 0 then ' (the same month)' else '' end end as planned_vs_registry,
+               url, request, fetched_at
+        from joined order by policy_id, line_start""",
+    "review_searches": """
+        with covered as (select distinct indication_id, policy_id from coverage_matrix)
+        select c.policy_id, r.review_date, c.indication_id, i.label as indication, s.id as search_id,
+               coalesce(s.status, 'not searched') as status,
+               coalesce(s.note, case when r.review_date is null then 'not searched (no review date in the policy)'
+                                     else 'not searched (no search has run)' end) as note,
+               s.run_on, s.count, s.retrieved, s.term, s.pubmed_url, s.request, s.error
+        from covered c join policy_reviews r on r.policy_id = c.policy_id join indications i on i.id = c.indication_id
+        left join literature_searches s on s.indication_id = c.indication_id and s.since = r.review_date
+        order by c.policy_id, c.indication_id""",
+    "new_evidence": """
+        select q.policy_id, q.review_date, q.indication_id, q.indication, h.pmid, h.evidence_type, a.title,
+               a.journal, a.year, a.pub_date, q.search_id, q.term, q.run_on, q.count, q.pubmed_url
+        from review_searches q join search_hits h on h.search_id = q.search_id
+        left join pubmed_articles a on a.pmid = h.pmid
+        where q.status = 'searched' and h.work_id is null
+        order by q.policy_id, h.evidence_type, h.pmid, q.indication_id""",
+    "since_review": """
+        with counted as (
+          select r.policy_id, r.review_date, r.date_text, r.basis, r.line_start,
+                 (select count(distinct pmid) from new_evidence n
+                  where n.policy_id = r.policy_id and n.evidence_type = 'rct') as new_rcts,
+                 (select count(distinct pmid) from new_evidence n
+                  where n.policy_id = r.policy_id and n.evidence_type = 'review') as new_reviews,
+                 (select count(distinct pmid) from new_evidence n
+                  where n.policy_id = r.policy_id and n.evidence_type = 'guideline') as new_guidelines,
+                 (select count(distinct pmid) from new_evidence n
+                  where n.policy_id = r.policy_id and n.evidence_type is null) as hits_not_fetched,
+                 (select count(distinct nct_id) from trial_registry_status t
+                  where t.policy_id = r.policy_id and t.overall_status = 'COMPLETED') as trials_completed,
+                 (select count(distinct nct_id) from trial_registry_status t
+                  where t.policy_id = r.policy_id and t.overall_status is not null) as trials_fetched,
+                 (select count(distinct nct_id) from trial_registry_status t where t.policy_id = r.policy_id)
+                   as trials_listed,
+                 (select count(*) from review_searches q where q.policy_id = r.policy_id and q.status = 'searched')
+                   as indications_searched,
+                 (select count(*) from review_searches q where q.policy_id = r.policy_id) as indications,
+                 (select min(note) from review_searches q where q.policy_id = r.policy_id and q.status = 'not searched')
+                   as not_searched_note
+          from policy_reviews r)
+        select policy_id, review_date, date_text, basis, line_start, new_rcts, new_reviews, new_guidelines,
+               hits_not_fetched, trials_completed, trials_fetched, trials_listed, indications_searched, indications,
+               'since your last review (' || coalesce(review_date, 'no date in the policy') || '): '
+               || case when indications_searched = 0 then coalesce(not_searched_note, 'no indication to search')
+                       else new_rcts || ' new RCT' || case new_rcts when 1 then '' else 's' end
+                            || ', ' || new_reviews || ' review' || case new_reviews when 1 then '' else 's' end
+                            || ', ' || new_guidelines || ' guideline' || case new_guidelines when 1 then '' else 's' end
+                            || case when hits_not_fetched > 0 then ' (and ' || hits_not_fetched
+                                    || ' found whose records are not fetched yet)' else '' end
+                            || case when indications_searched < indications then ' (' || (indications
+                                    - indications_searched) || ' of ' || indications || ' indications not searched)'
+                                    else '' end end
+               || ', ' || case when trials_listed = 0 then 'no registered trials listed'
+                               when trials_fetched = 0 then 'trials not fetched from ClinicalTrials.gov'
+                               else trials_completed || ' trial' || case trials_completed when 1 then '' else 's' end
+                                    || ' completed' || case when trials_fetched < trials_listed then ' ('
+                                    || (trials_listed - trials_fetched) || ' not fetched)' else '' end end as summary
+        from counted order by policy_id""",
 }
