@@ -1,6 +1,9 @@
 """New evidence since each policy's last review: the real E-utilities client searching a fake PubMed on 127.0.0.1."""
 from __future__ import annotations
 
+import asyncio
+import html
+import re
 import shutil
 import socket
 import sqlite3
@@ -11,7 +14,9 @@ from types import SimpleNamespace
 
 import pytest
 import sqlite_utils
+import yaml
 from click.testing import CliRunner
+from datasette.app import Datasette
 
 from kb.cli import cli
 from kb.curation import CurationError, load_curation
@@ -20,7 +25,7 @@ from kb.enrich.registry import fetch_registry
 from kb.enrich.searches import plan, search_term
 from kb.pipeline import build, new_evidence
 
-from .conftest import DATA, absent_cache
+from .conftest import DATA, ROOT, absent_cache
 from .fake_clock import FakeClock
 from .fake_ctgov import SEED_STUDIES, FakeCtgov
 from .fake_eutils import Fault, FakeEutils, Indexed, article_xml
@@ -345,3 +350,56 @@ def test_search_terms_for_an_indication_not_in_the_vocabulary_stop_the_build(tmp
     with pytest.raises(CurationError) as caught:
         load_curation(folder)
     assert str(caught.value) == f"{path}:{line}: 'fibroadenomas' is not an indication of indications.yml"
+
+
+@pytest.fixture(scope="module")
+def page(seeds):
+    """Pages of the seeds' knowledge base, searched and fetched, through Datasette's test client."""
+    datasette = Datasette([str(seeds.kb)], metadata=yaml.safe_load((ROOT / "metadata.yml").read_text()))
+
+    def fetch(path):
+        response = asyncio.run(datasette.client.get(path))
+        assert response.status_code == 200, (path, response.status_code)
+        return html.unescape(re.sub(r"\s+", " ", response.text))
+    return fetch
+
+
+def test_the_policy_page_says_what_is_new_since_its_review(page):
+    text = page("/-/policy/premera-7.01.92")
+    assert ("<strong>since your last review (2025-06-03): 0 new RCTs, 1 review, 0 guidelines, 2 trials completed"
+            "</strong>") in text
+    assert 'Last review read from <a href="#L323">line 323</a> (literature review through (history): June 3, 2025)' \
+        in text
+    assert ('<a href="https://pubmed.ncbi.nlm.nih.gov/99100002/">PMID 99100002</a>: Cryoablation for renal cell '
+            'carcinoma: a meta-analysis (test record) (2025) — Renal cell carcinoma') in text
+    assert "found by the search of 2025-10-02 (1 found)" in text
+    assert ('<a href="https://clinicaltrials.gov/study/NCT04334785">NCT04334785</a> (<a href="/-/trial/nct04334785">'
+            'nct04334785</a>): <strong class="registry-status">listed as ongoing in the policy; completed on '
+            '2025-03-31, results posted on 2025-09-10</strong>') in text
+    assert ("enrollment: 186 planned in the policy, 178 actual in the registry (8 fewer); completion: May 2025 in the "
+            "policy, 2025-03-31 actual in the registry (2 months earlier)") in text
+    bcbsks = page("/-/policy/bcbsks-liver-tumors")
+    assert "Nothing new found by the searches that ran." in bcbsks and "No trial with a registry id is listed." in bcbsks
+
+
+def test_the_trial_page_shows_the_registry_record_and_its_publications(page):
+    text = page("/-/trial/nct05615545")
+    assert "listed as ongoing in the policy; completed on 2024-10-31, no results posted" in text
+    assert '<a href="/-/work/pmid:34840092">PMID 34840092</a> (cited by the policies), background' in text
+    results = page("/-/trial/nct04334785")
+    assert '<a href="https://pubmed.ncbi.nlm.nih.gov/99100006/">PMID 99100006</a> (cited by no policy), result' \
+        in results
+
+
+def test_the_indication_page_lists_what_is_new_for_each_policy(page):
+    text = page("/-/indication/renal-cell-carcinoma")
+    assert text.count('class="evidence-type"') == 4  # the meta-analysis, new for each of the four policies
+    assert ', new for <a href="/-/policy/premera-7.01.92">premera-7.01.92</a> (reviewed 2025-06-03)' in text
+
+
+def test_an_unsearched_indication_is_never_shown_as_nothing_new(kb_path):
+    datasette = Datasette([str(kb_path)], metadata=yaml.safe_load((ROOT / "metadata.yml").read_text()))
+    text = html.unescape(asyncio.run(datasette.client.get("/-/policy/premera-7.01.92")).text)
+    assert "since your last review (2025-06-03): not searched (no search has run), trials not fetched" in text
+    assert "Nothing was searched, so nothing can be said about new evidence." in text
+    assert "Nothing new found" not in text

@@ -65,7 +65,18 @@ def policy(kb: KnowledgeBase, policy_id: str) -> dict | None:
         s["indications"] = kb.statement_indications(s["id"])
     return {"policy": p, "lines": lines, "statements": statements, "codes": codes, "references": references,
             "fields": [f for f in fields if f["date"] is not None], "guidelines": kb.policy_guidelines(policy_id),
-            "trials": kb.policy_trials(policy_id)}
+            "trials": kb.policy_trials(policy_id), **currency(kb, "policy_id", policy_id)}
+
+
+def currency(kb: KnowledgeBase, column: str, value: str) -> dict:
+    """Is the evidence still current: what is new since the review (of a policy, or of each covering an
+    indication), what could not be searched, and the registry status of the trials listed."""
+    searches = kb.review_searches(column, value) if column != "trial_id" else []
+    return {"since_review": kb.since_review(value) if column == "policy_id" else None,
+            "new_evidence": kb.new_evidence(column, value) if column != "trial_id" else [],
+            "not_searched": [s for s in searches if s["status"] != "searched"],
+            "searched": [s for s in searches if s["status"] == "searched"],
+            "registry": kb.registry_status(column, value) if column != "indication_id" else []}
 
 
 def _line_html(raw: str, offset: int, citations: list[dict], ref_line: dict[int, int]) -> str:
@@ -108,7 +119,7 @@ def indication(kb: KnowledgeBase, indication_id: str) -> dict | None:
     for s in statements:
         s["effective"] = dates.get(s["policy_id"])
     return {"indication": ind, "statements": statements, "works": list(works.values()), "trials": trials,
-            "narrower": kb.narrower(indication_id)}
+            "narrower": kb.narrower(indication_id), **currency(kb, "indication_id", indication_id)}
 
 
 def work(kb: KnowledgeBase, work_id: str) -> dict | None:
@@ -133,7 +144,9 @@ def trial(kb: KnowledgeBase, trial_id: str) -> dict | None:
     publications = kb.trial_publications(trial_id)
     return {"trial": t, "publications": publications, "results": kb.trial_results(trial_id),
             "sources": kb.trial_sources(trial_id),
-            "statements": kb.statements_citing([p["id"] for p in publications])}
+            "statements": kb.statements_citing([p["id"] for p in publications]),
+            "registry_publications": kb.registry_publications(t["registry_id"]) if t["registry_id"] else [],
+            **currency(kb, "trial_id", trial_id)}
 
 
 def search_empty() -> dict:
