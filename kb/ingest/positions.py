@@ -44,7 +44,7 @@ def sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE.split(text) if s.strip()]
 
 
-def _units(ctx: Context, block):
+def _units(block):
     """(raw text, column) of each paragraph of a block; a table row gives each of its cells' paragraphs."""
     if block.kind == "row":
         return [(f.raw, f.start) for cell in block.cells for f in html_fragments(cell.raw, cell.start)]
@@ -58,7 +58,7 @@ def account(ctx: Context, taken: list[Span]) -> list[CoverageSentence]:
         section = ctx.section(block)
         if block.kind == "heading" or section.kind in _UNSCANNED:
             continue
-        for raw, column in _units(ctx, block):
+        for raw, column in _units(block):
             for sentence in sentences(clean(raw)):
                 positions = positions_in(sentence, ctx.vocab)
                 if not positions:
