@@ -26,6 +26,8 @@ from .store.atomic import TargetError
 from .store.present import FORMATS as TABLE_FORMATS
 from .store.present import render
 from .store.read import KnowledgeBase, NotAKnowledgeBase, QueryError
+from .convert import ConvertError
+from .convert.add import add_policy
 from .pipeline import BuildError, build, enrich, new_evidence
 
 DEFAULT_DB = Path("build/kb.db")
@@ -71,11 +73,44 @@ def build_command(db_path: Path, data_dir: Path, cache_path: Path | None, strict
         counts = report.counts
         click.echo(f"{db_path}: {len(report.loaded)} policies, {counts['statements']} statements, "
                    f"{counts['criteria']} criteria, {counts['codes']} codes, {counts['policy_references']} references, "
-                   f"{counts['citations']} citations, {len(report.problems)} problems noted")
+                   f"{counts['citations']} citations, {len(report.problems)} problems noted "
+                   f"({report.parsed} parsed, {report.reused} from the parse cache)")
     if report.failed:
         click.echo(f"not loaded: {', '.join(report.failed)} (see the messages above)", err=True)
         sys.exit(EXIT_NOT_LOADED)
 
+
+
+@cli.command(name="add")
+@click.argument("original", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--data", "data_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              default=DEFAULT_DATA, show_default=True, help="Folder with policies.yml, policies/ and curation/.")
+@click.option("--id", "policy_id", help="Policy id [default: from the file name].")
+@click.option("--issuer", help="The issuer's name, as the document writes it (recorded only if it does).")
+@click.option("--replace", is_flag=True, help="Overwrite a policy of the same id.")
+def add_command(original: Path, data_dir: Path, policy_id: str | None, issuer: str | None, replace: bool):
+    """Bring in a policy as published (PDF, HTML, Word .docx or text): its text, manifest entry and original."""
+    try:
+        added = add_policy(original, data_dir, policy_id, issuer, replace)
+    except ConvertError as exc:
+        raise click.ClickException(str(exc)) from None
+    entry, policy = added.entry, added.policy
+    click.echo(f"{data_dir / entry.file}: {'replaced' if added.replaced else 'added'} from {original.name} "
+               f"(kept as {data_dir / entry.original})")
+    click.echo(f"  title: {policy.title or '(none found)'}")
+    who = entry.issuer
+    click.echo(f"  issuer: {who.name} ({who.evidence!r}, line {who.line})" if who.name else f"  issuer: {who.note}")
+    click.echo(f"  statements: {len(policy.statements)}")
+    for statement in policy.statements:
+        click.echo(f"    line {statement.span.line_start}: {statement.status}: {statement.indication or '?'}")
+    pmids = sum(1 for r in policy.references if r.pmid)
+    click.echo(f"  references: {len(policy.references)} ({pmids} with a PMID); citations in the text: "
+               f"{len(policy.citations)}")
+    if added.doubts:
+        click.echo(f"  doubts ({len(added.doubts)}):")
+        for doubt in added.doubts:
+            click.echo(f"    {doubt}")
+    click.echo("  run `kb build` to load it")
 
 
 @cli.command(name="enrich")

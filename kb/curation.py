@@ -52,10 +52,16 @@ class PolicyEntry(Located):
     original_name: str | None = None
     sha256: str | None = None
     issuer: Issuer = Issuer(None)
+    original: str | None = None  # the file as published, kept by `kb add` (relative to the data folder)
+    original_sha256: str | None = None
+    added: str | None = None  # ISO date `kb add` brought it in
 
     def __post_init__(self):
-        if self.sha256 is not None and not re.fullmatch(r"[0-9a-f]{64}", self.sha256):
-            raise Invalid(f"sha256 of {self.id!r} is not 64 lowercase hexadecimal digits")
+        for name in ("sha256", "original_sha256"):
+            if getattr(self, name) is not None and not re.fullmatch(r"[0-9a-f]{64}", getattr(self, name)):
+                raise Invalid(f"{name} of {self.id!r} is not 64 lowercase hexadecimal digits")
+        if self.added is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", self.added):
+            raise Invalid(f"added of {self.id!r} is not a date written YYYY-MM-DD")
 
     @property
     def listed(self) -> bool:

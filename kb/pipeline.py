@@ -32,6 +32,8 @@ from .rdf.persist import new_stamp, store_path, write_store
 from .resolve import resolve
 from .store.atomic import atomic_database
 from .store.manifest import check_entry, unlisted_documents
+from .store.origins import read_origins
+from .store.parse_cache import ParseCache, parser_version
 from .store.rows import policy_rows, problem_rows
 from .store.schema import TABLES
 from .store.write import write_tables
@@ -53,6 +55,8 @@ class BuildReport:
     failed: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    parsed: int = 0  # documents parsed by this build; the others came from the parse cache
+    reused: int = 0
 
     def note(self, problems: list[Problem]) -> None:
         for problem in problems:
@@ -77,6 +81,7 @@ def build(db_path: Path, data_dir: Path, strict: bool = False, cache_path: Path 
     new evidence it holds; the ClinicalTrials.gov cache (default: ctgov-cache.sqlite beside it) the trials'
     registry records.
     on_problem is called with each problem as it is found. Bad reviewed data raises CurationError.
+    Parsed documents are kept in DB's parse cache (build/kb.parse-cache/), so only changed ones are parsed.
     """
     report = BuildReport(db_path, on_problem)
     cache_path = cache_path or data_dir / "pubmed-cache.sqlite"
@@ -86,6 +91,7 @@ def build(db_path: Path, data_dir: Path, strict: bool = False, cache_path: Path 
     curation = load_curation(data_dir / "curation")
     bodies = load_bodies([{"id": b.id, "name": b.name, "aliases": b.aliases} for b in curation.guideline_bodies])
     vocabulary = Vocabulary(curation.genre)
+    parse_cache = ParseCache(db_path.with_name(db_path.stem + ".parse-cache"), parser_version(bodies, curation.genre))
     tables: dict[str, list[dict]] = {name: [] for name in TABLES}
     tables["guideline_bodies"] = [{"id": b.id, "name": b.name} for b in curation.guideline_bodies]
     for entry in entries:
@@ -96,17 +102,22 @@ def build(db_path: Path, data_dir: Path, strict: bool = False, cache_path: Path 
                                  "listed in data/policies.yml but the file does not exist")])
             report.failed.append(entry.id)
             continue
+        sha256 = None
         if path.stat().st_size <= MAX_DOCUMENT_BYTES:  # a larger file is refused unread by parse_document
             data = path.read_bytes()
-            report.note(check_entry(entry, data, hashlib.sha256(data).hexdigest(), source))
+            sha256 = hashlib.sha256(data).hexdigest()
+            report.note(check_entry(entry, data, sha256, source))
         try:
-            policy = parse_document(path, source, bodies, vocabulary)
+            policy = parse_cache.get(sha256, source) if sha256 else None
+            if policy is None:
+                policy = parse_document(path, source, bodies, vocabulary)
+                parse_cache.put(policy.document.sha256, source, policy)
         except DocumentError as exc:
             report.note([Problem("error", "document-unreadable", exc.source, exc.line, exc.message)])
             report.failed.append(entry.id)
             continue
         report.note(policy.problems)
-        for name, rows in policy_rows(entry, policy).items():
+        for name, rows in policy_rows(entry, policy, read_origins(path)).items():
             tables[name] += rows
         report.loaded.append(entry.id)
     tables, problems = resolve(tables, curation, _source(data_dir / "curation" / "trials.yml"))
@@ -119,6 +130,8 @@ def build(db_path: Path, data_dir: Path, strict: bool = False, cache_path: Path 
     if not report.loaded:
         raise BuildError("no policy document could be loaded; the knowledge base was not written", serious)
     _write_atomically(db_path, tables, (cache_path, registry_cache), curation.searches, report)
+    parse_cache.prune()
+    report.parsed, report.reused = parse_cache.misses, parse_cache.hits
     report.note(_write_rdf_store(db_path))
     report.counts = {name: len(rows) for name, rows in tables.items()}
     return report

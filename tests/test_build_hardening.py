@@ -48,7 +48,8 @@ BAD_DATA = [  # file, text replaced, replacement, text on the line named, messag
     ("policies.yml", "    line: 325", "    line: three hundred", "line: three", "`line` must be an integer, "
      "not 'three hundred'"),
     ("policies.yml", "  original_name: 003_", "  orignal_name: 003_", "orignal_name",
-     "unknown key 'orignal_name' (expected one of id, file, original_name, sha256, issuer)"),
+     "unknown key 'orignal_name' (expected one of id, file, original_name, sha256, issuer, original, "
+     "original_sha256, added)"),
     ("curation/trials.yml", "{work: pmid:32151777,", "{work: [pmid:32151777,", "{work: [pmid:32151777,",
      "not valid YAML: expected ',' or ']', but got '}'"),
     ("curation/trials.yml", "  patients: 128\n", "  patients: many\n", "patients: many",

@@ -17,8 +17,8 @@ def _span(span: Span | None) -> dict:
             "char_start": span.char_start, "char_end": span.char_end}
 
 
-def policy_rows(entry: PolicyEntry, policy: Policy) -> dict[str, list[dict]]:
-    """All rows drawn from one policy, keyed by table name."""
+def policy_rows(entry: PolicyEntry, policy: Policy, origins: dict[int, str] | None = None) -> dict[str, list[dict]]:
+    """All rows drawn from one policy, keyed by table name; origins: each line's place in the original."""
     pid = entry.id
     doc = policy.document
     section_id = {s.number: f"{pid}:section:{s.number}" for s in policy.sections}
@@ -30,8 +30,11 @@ def policy_rows(entry: PolicyEntry, policy: Policy) -> dict[str, list[dict]]:
         "sha256": doc.sha256, "reviewed_sha256": entry.sha256, "review_status": review_status(entry, doc.sha256),
         "n_lines": len(doc.lines), "text": doc.text,
         "title_line": policy.title_span.line_start if policy.title_span else None,
+        "original": entry.original, "original_sha256": entry.original_sha256, "added": entry.added,
     })
-    tables["lines"] += [{"policy_id": pid, "n": n, "text": text} for n, text in enumerate(doc.lines, start=1)]
+    origins = origins or {}
+    tables["lines"] += [{"policy_id": pid, "n": n, "text": text, "origin": origins.get(n)}
+                        for n, text in enumerate(doc.lines, start=1)]
     tables["policy_fields"] += [
         {"id": f"{pid}:field:{i}", "policy_id": pid, "label": f.label, "value": f.value, "date": f.date,
          "context": f.context, **_span(f.span)} for i, f in enumerate(policy.fields, start=1)]

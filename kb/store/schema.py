@@ -31,8 +31,9 @@ TABLES: dict[str, Table] = {
     "guideline_bodies": Table("id", "id:str name:str"),
     "policies": Table("id", "id:str title:str number:str bcbsa_reference:str issuer:str issuer_evidence:str "
                             "issuer_line:int issuer_note:str file:str original_name:str sha256:str reviewed_sha256:str "
-                            "review_status:str n_lines:int text:str title_line:int", indexes=["issuer"]),
-    "lines": Table(("policy_id", "n"), "policy_id:str n:int text:str", [("policy_id", "policies")]),
+                            "review_status:str n_lines:int text:str title_line:int original:str "
+                            "original_sha256:str added:str", indexes=["issuer"]),
+    "lines": Table(("policy_id", "n"), "policy_id:str n:int text:str origin:str", [("policy_id", "policies")]),
     "policy_fields": Table("id", "id:str policy_id:str label:str value:str date:str context:str " + SPAN,
                            [("policy_id", "policies")], ["label"]),
     "sections": Table("id", "id:str policy_id:str number:int parent_id:str level:int heading:str path:str "
