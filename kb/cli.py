@@ -75,6 +75,8 @@ def build_command(db_path: Path, data_dir: Path, cache_path: Path | None, strict
                    f"{counts['criteria']} criteria, {counts['codes']} codes, {counts['policy_references']} references, "
                    f"{counts['citations']} citations, {len(report.problems)} problems noted "
                    f"({report.parsed} parsed, {report.reused} from the parse cache)")
+        for policy_id, (found, left) in report.coverage.items():
+            click.echo(f"  {policy_id}: {found} statements, {left} coverage sentences not extracted")
     if report.failed:
         click.echo(f"not loaded: {', '.join(report.failed)} (see the messages above)", err=True)
         sys.exit(EXIT_NOT_LOADED)

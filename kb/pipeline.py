@@ -26,7 +26,8 @@ from .enrich.cache import DEFAULT_REGISTRY_CACHE
 from .enrich.registry import apply_registry
 from .enrich.searches import SearchReport, apply_searches, search_new_evidence
 from .graph import build_graph, edge_views, graph_rows
-from .ingest import DocumentError, Problem, Vocabulary, load_bodies, parse_document
+from .ingest import (DocumentError, Problem, Vocabulary, coverage_counts, coverage_problems, load_bodies,
+                     parse_document)
 from .ingest.document import MAX_DOCUMENT_BYTES
 from .rdf.persist import new_stamp, store_path, write_store
 from .resolve import resolve
@@ -55,6 +56,7 @@ class BuildReport:
     failed: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    coverage: dict[str, tuple[int, int]] = field(default_factory=dict)  # per policy: statements, positions left
     parsed: int = 0  # documents parsed by this build; the others came from the parse cache
     reused: int = 0
 
@@ -116,7 +118,8 @@ def build(db_path: Path, data_dir: Path, strict: bool = False, cache_path: Path 
             report.note([Problem("error", "document-unreadable", exc.source, exc.line, exc.message)])
             report.failed.append(entry.id)
             continue
-        report.note(policy.problems)
+        report.note(policy.problems + coverage_problems(policy))
+        report.coverage[entry.id] = coverage_counts(policy)
         for name, rows in policy_rows(entry, policy, read_origins(path)).items():
             tables[name] += rows
         report.loaded.append(entry.id)

@@ -74,7 +74,9 @@ def test_document_without_reference_list_loads_with_a_warning(scratch_data, tmp_
     text = (scratch_data / BCBSMA).read_text()
     _add(scratch_data, "norefs.txt", text[: text.index("## References")])
     report = build(tmp_path / "kb.db", scratch_data)
-    assert _about(report, "norefs.txt") == [("warning", "not-in-manifest", 1), ("warning", "no-reference-list", 1)]
+    assert _about(report, "norefs.txt") == [("warning", "not-in-manifest", 1), ("warning", "no-reference-list", 1),
+                                            ("info", "coverage-sentence-not-extracted", 138),  # its summary
+                                            ("info", "coverage-sentence-not-extracted", 147)]  # restates them
     assert "norefs" in report.loaded
 
 

@@ -77,5 +77,7 @@ def test_issuers_come_from_the_manifest(kb):
 
 def test_problems_table_holds_what_the_build_noted(kb):
     rows = kb.execute("select severity, code, count(*) from problems group by 1, 2 order by 1, 2").fetchall()
-    assert rows == [("info", "page-furniture", 1),  # medmutual's running header "Medical Policy"
+    assert rows == [("info", "coverage-boilerplate", 3),  # "Contracts exclude ... services that are ..."
+                    ("info", "coverage-sentence-not-extracted", 6),  # positions restated outside the policy
+                    ("info", "page-furniture", 1),  # medmutual's running header "Medical Policy"
                     ("info", "reference-number-inferred", 1), ("info", "reference-without-year", 7)]
