@@ -8,6 +8,8 @@ and citations as the one built from the seeds.
 """
 from __future__ import annotations
 
+import asyncio
+import html
 import shutil
 from pathlib import Path
 
@@ -16,12 +18,13 @@ import pytest
 import sqlite_utils
 import yaml
 from click.testing import CliRunner
+from datasette.app import Datasette
 
 from kb.cli import cli
 from kb.pipeline import build
 from kb.store.parse_cache import ParseCache
 
-from .conftest import DATA
+from .conftest import DATA, ROOT
 from .publish import FONT_DIR, read_seed, to_docx, to_html, to_pdf
 
 SEEDS = {entry["id"]: DATA / entry["file"] for entry in yaml.safe_load((DATA / "policies.yml").read_text())}
@@ -112,6 +115,22 @@ def test_every_line_names_its_place_in_the_original(published):
         else:
             assert origin.startswith(("paragraph ", "table ")), origin
 
+
+
+def test_policy_page_shows_each_line_place_in_the_original(published):
+    """The reviewer reading a statement's line on the policy page sees where it stands in the original."""
+    fmt, folder, _, db = published
+    pid, line, origin = db.execute("select s.policy_id, s.line_start, l.origin from statements s join lines l "
+                                   "on l.policy_id = s.policy_id and l.n = s.line_start order by s.id").fetchone()
+    datasette = Datasette([str(folder / "kb.db")], metadata=yaml.safe_load((ROOT / "metadata.yml").read_text()))
+    page = asyncio.run(datasette.client.get(f"/-/policy/{pid}"))
+    assert page.status_code == 200
+    row = page.text.split(f'<li id="L{line}"', 1)[1].split("</li>", 1)[0]
+    assert f'<span class="origin" title="where this line stands in the original">{html.escape(origin)}</span>' in row
+    assert f"converted from <code>originals/{pid}.{fmt}</code>" in page.text
+    rows = asyncio.run(datasette.client.get(f"/kb/source_lines.json?policy_id={pid}&first={line}&last={line}"
+                                            "&_shape=array")).json()
+    assert rows[0]["origin"] == origin
 
 @needs_font
 def test_pdf_page_furniture_is_gone_and_words_are_whole(published):

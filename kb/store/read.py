@@ -111,6 +111,11 @@ class KnowledgeBase:
     def policy(self, policy_id: str) -> dict | None:
         return self.one("select * from policies where id = ?", [policy_id])
 
+    def origins(self, policy_id: str) -> dict[int, str]:
+        """Each line's place in the published original (PDF page, HTML element), for policies added from one."""
+        return dict(self.conn.execute("select n, origin from lines where policy_id = ? and origin is not null",
+                                      [policy_id]).fetchall())
+
     def statements(self, policy_id: str) -> list[dict]:
         return self.rows("select * from statements where policy_id = ? order by ordinal", [policy_id])
 

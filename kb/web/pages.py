@@ -57,9 +57,10 @@ def policy(kb: KnowledgeBase, policy_id: str) -> dict | None:
     lines = []
     text_lines = p["text"].split("\n")
     offsets = line_offsets(text_lines)
+    origins = kb.origins(policy_id)
     for n, raw in enumerate(text_lines, start=1):
         lines.append({"n": n, "html": _line_html(raw, offsets[n - 1], by_line.get(n, []), ref_line),
-                      "facts": facts.get(n, [])})
+                      "facts": facts.get(n, []), "origin": origins.get(n)})
     for s in statements:
         s["criteria"] = [c for c in criteria if c["statement_id"] == s["id"]]
         s["indications"] = kb.statement_indications(s["id"])
