@@ -77,11 +77,14 @@ def test_coverage_by_indication(get):
 
 def test_statements_with_evidence(get):
     rows = get("/kb/statements_with_evidence.json?_shape=array&_size=max").json()
-    wang = {(r["policy_id"], r["reference_number"], r["indication"], r["sites"]) for r in rows
+    wang = {(r["policy_id"], r["reference_number"], r["indication"], r["sites"], r["role"]) for r in rows
             if r["pmid"] == "25284802"}
-    assert ("bcbsks-liver-tumors", 2, "either primary or metastatic tumors in the liver", "liver") in wang
-    # the other policy cites Wang 2015 only inside "[1-51]", a sentence naming kidney, liver, prostate and lung
-    assert {(pid, n) for pid, n, _, _ in wang} == {("bcbsks-liver-tumors", 2), ("unnamed-solid-tumors-outside-liver", 44)}
+    assert ("bcbsks-liver-tumors", 2, "either primary or metastatic tumors in the liver", "liver", "evidence") in wang
+    # the other policy cites Wang 2015 only inside "[1-51]", 51 of its 97 references at once: background
+    assert {(pid, n, role) for pid, n, _, _, role in wang} == {
+        ("bcbsks-liver-tumors", 2, "evidence"), ("unnamed-solid-tumors-outside-liver", 44, "background")}
+    assert {r["role_reason"] for r in rows if r["role"] == "background"} == {
+        "cites 51 of the 97 references at once (more than half the list)"}
 
 
 def test_source_lines_query(get):

@@ -36,10 +36,18 @@ def test_indication_page_side_by_side(get):
     assert html.count('<th scope="row">') == 6  # six statements from four policies
     assert "(via kidney-neoplasms)" in html
     assert "unique to premera-7.01.92" in html  # the ACR and AUA guidance only Premera lists
-    assert "shared: listed by bcbsma-260, unnamed-solid-tumors-outside-liver" in html  # e.g. Kunkle 2008
     lung = get("/-/indication/lung-neoplasms").text
+    # the blanket <sup>[1-51]</sup> (51 of 97 references) beside the lung statement is background, not evidence:
+    # Kunkle 2008 (renal) and Wang 2015 (liver) are listed apart, with why, and never as evidence
+    evidence, background = lung.split('<details class="background">')
+    background = background.split("</details>")[0]
+    assert "Cited only as background, not counted as evidence: 51 works" in background
+    assert "/-/work/pmid:18816624" in background and "/-/work/pmid:25284802" in background
+    assert "cites 51 of the 97 references at once (more than half the list)" in background
+    assert "/-/work/pmid:18816624" not in evidence and "/-/work/pmid:25284802" not in evidence
     assert "shared: listed by bcbsma-260, premera-7.01.92, unnamed-solid-tumors-outside-liver" in lung  # SOLSTICE
-    assert "Wang 2015 RCT" in html
+    # the Wang 2015 RCT (liver) reached the renal page only through that blanket citation
+    assert "Wang 2015 RCT" not in html and "Wang 2015 RCT" in get("/-/indication/liver-neoplasms").text
 
 
 def test_work_and_trial_pages(get):
@@ -61,3 +69,13 @@ def test_search_graph_and_missing_pages(get):
     get("/-/graph.json?node=nope", status=404)
     menu = get("/kb").text
     assert 'href="/-/reviewer"' in menu
+
+
+def test_work_page_keeps_background_apart_from_evidence(get):
+    """Wang 2015 rests the liver statement; the solid-tumours policy cites it only inside its blanket [1-51]."""
+    work = get("/-/work/pmid:25284802").text
+    evidence, background = work.split("<h2>Cited near these statements only as background</h2>")
+    assert "bcbsks-liver-tumors: either primary or metastatic tumors in the liver" in evidence
+    assert "unnamed-solid-tumors-outside-liver" not in evidence.split("<h2>Coverage statements resting on it</h2>")[1]
+    assert background.split("</ul>")[0].count("<li>") == 4
+    assert "(cites 51 of the 97 references at once (more than half the list))" in background

@@ -29,7 +29,7 @@ def _criteria(statement) -> list[tuple]:
 
 def test_every_rule_fixture_is_labelled_as_written_for_the_tests():
     names = sorted(path.name for path in RULES.glob("*.txt"))
-    assert len(names) == 15
+    assert len(names) == 17
     for name in names:
         first = (RULES / name).read_text(encoding="utf-8").split("\n")[0]
         assert first.startswith("<!-- Written for the cryo-kb tests (parser rule: ") and first.endswith(
@@ -240,3 +240,31 @@ def test_bullets_before_a_numbered_run_are_numbered_by_position(parse):
     assert [str(p) for p in policy.problems] == [
         "references_inferred.txt:11: info: references 1-2 are bullets, numbered by position because the list "
         "continues at 3 [reference-number-inferred]"]
+
+
+def _evidence(policy) -> list[tuple]:
+    return [(e.statement, policy.citations[e.citation - 1].marker, e.sites, e.role, e.reason)
+            for e in policy.evidence]
+
+
+def test_evidence_a_marker_citing_most_of_the_list_is_background(parse):
+    """[1-4] of seven references cites the list, not a study: background for both statements it names sites of;
+    [1, 2, 6] is three of seven, still evidence."""
+    policy = parse("evidence_blanket.txt")
+    blanket = "cites 4 of the 7 references at once (more than half the list)"
+    assert _evidence(policy) == [
+        (1, "<sup>[1-4]</sup>", "kidney", "background", blanket),
+        (1, "<sup>[5]</sup>", "kidney", "evidence", None),
+        (1, "<sup>[1, 2, 6]</sup>", "kidney", "evidence", None),
+        (2, "<sup>[1-4]</sup>", "lung", "background", blanket)]
+    assert policy.problems == []
+
+
+def test_evidence_in_a_background_section_or_a_rationales_opening_is_background(parse):
+    policy = parse("evidence_background.txt")
+    assert _evidence(policy) == [
+        (1, "<sup>1</sup>", "kidney", "background", "cited in the background section 'Description'"),
+        (1, "<sup>2</sup>", "kidney", "background", "cited in the background section 'Description'"),
+        (1, "<sup>3</sup>", "kidney", "background",
+         "cited in the opening text of 'Rationale', above its subsections"),
+        (1, "<sup>4</sup>", "kidney", "evidence", None)]

@@ -58,7 +58,7 @@ PAIRS = {
     "indication_coverage_matrix": ("indication", "policy_id", "status", "statement_id"),
     "works_ranked_by_issuers": ("work_id", "issuers", "policies"),
     "works_cited_by_one_issuer": ("work_id",),
-    "statements_with_evidence": ("statement_id", "work_id"),
+    "statements_with_evidence": ("statement_id", "work_id", "role"),
 }
 
 

@@ -52,9 +52,21 @@ def test_the_evidence_path_from_a_statement_to_solstice_and_back(kb):
 
 
 def test_evidence_has_one_row_per_statement_citation_and_number(kb):
-    assert kb.rows("select count(*) as n from evidence") == [{"n": 318}]
+    """statement_citations holds every link; evidence leaves out the background: the blanket <sup>[1-51]</sup>
+    of the solid-tumours policy (51 of its 97 references) near each of its four statements on kidney, lung,
+    liver or prostate, 4 × 51 rows."""
+    assert kb.rows("select count(*) as n from statement_citations") == [{"n": 318}]
     assert kb.rows("""select count(*) as n from statement_evidence e
                       join citation_targets t on t.citation_id = e.citation_id""") == [{"n": 318}]
+    assert kb.rows("""select statement_id, role_reason, count(*) as n from statement_citations
+                      where role = 'background' group by 1, 2 order by 1""") == [
+        {"statement_id": f"unnamed-solid-tumors-outside-liver:statement:{n}", "n": 51,
+         "role_reason": "cites 51 of the 97 references at once (more than half the list)"} for n in (3, 4, 6, 7)]
+    assert kb.rows("select count(*) as n from evidence") == [{"n": 318 - 4 * 51}]
+    lung = kb.rows("""select distinct reference_number from evidence e join coverage_matrix m
+                      on m.statement_id = e.statement_id where m.indication_id = 'lung-neoplasms'
+                      and e.policy_id = 'unnamed-solid-tumors-outside-liver' order by 1""")
+    assert [r["reference_number"] for r in lung] == [67, 68, 69, 70, 89, 90, 91, 92, 93, 94, 95]
     assert {(w["policy_id"], w["work_id"]) for w in kb.evidence_works("lung-neoplasms")} >= {
         ("unnamed-solid-tumors-outside-liver", SOLSTICE),
         ("premera-7.01.92", "guideline:nccn-non-small-cell-lung-cancer-4-2025")}

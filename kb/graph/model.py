@@ -30,7 +30,10 @@ EDGE_TYPES = {
     "cites_work": "policy → a work its reference list cites (the entry as an attribute)",
     "cites": "section → a reference its in-text citation names (number, marker, line)",
     "is_work": "reference → the work it cites (match method and score)",
-    "rests_on": "statement → a work cited in the passages about the same site (citation and reference as attributes)",
+    "rests_on": "statement → a work cited as evidence in the passages about the same site (citation and reference as "
+                "attributes)",
+    "background": "statement → a work cited there only as background: in a marker citing most of the list at once, or "
+                  "in a background section (the reason as an attribute)",
     "reports_trial": "work → the trial it reports",
     "has_result": "trial → a result a policy reports for it",
     "describes_trial": "policy → a trial it names or describes",
@@ -122,11 +125,12 @@ def build_graph(db) -> nx.MultiDiGraph:
                           where t.reference_id is not null order by c.id, t.number"""):
         edge("cites", f"section/{c['section_id']}", f"reference/{c['reference_id']}", f"{c['id']}:{c['number']}",
              number=c["number"], citation=c["id"], line=c["line_start"], marker=c["marker"])
-    for e in rows(db, """select statement_id, citation_id, sites, reference_id, work_id from evidence
-                          where reference_id is not null order by 1, 2, 4"""):
-        edge("rests_on", f"statement/{e['statement_id']}", f"work/{e['work_id']}",
-             f"{e['statement_id']}:{e['citation_id']}:{e['reference_id']}", citation=e["citation_id"],
-             reference=e["reference_id"], sites=e["sites"])
+    for e in rows(db, """select statement_id, citation_id, sites, role, role_reason, reference_id, work_id
+                          from statement_citations
+                          where reference_id is not null order by 1, 2, 6"""):
+        edge("rests_on" if e["role"] == "evidence" else "background", f"statement/{e['statement_id']}",
+             f"work/{e['work_id']}", f"{e['statement_id']}:{e['citation_id']}:{e['reference_id']}",
+             citation=e["citation_id"], reference=e["reference_id"], sites=e["sites"], reason=e["role_reason"])
     for t in rows(db, "select * from trials order by id"):
         node("trial", t["id"], t["name"] or t["full_name"], "trials",
              {**_pick(t, "full_name", "registry_id", "design", "patients"), "name": t["name"] or t["full_name"]})

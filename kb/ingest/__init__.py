@@ -57,7 +57,7 @@ def parse_document(path: Path, source: str, bodies: list[Body], vocabulary: Voca
     policy.references = extract_references(ctx)
     policy.citations = extract_citations(ctx)
     check_citations(ctx, policy.citations, policy.references)
-    policy.evidence = link_evidence(policy.statements, policy.citations, policy.sections, vocab.sites_of)
+    policy.evidence = link_evidence(policy.statements, policy.citations, policy.sections, len(policy.references), vocab)
     policy.trials = extract_trials(ctx)
     policy.guidelines = from_references(ctx, policy.references, bodies) + from_text(ctx, bodies)
     policy.recommendations = extract_recommendations(ctx, policy.guidelines)

@@ -19,7 +19,8 @@ ANY_OF = re.compile(r"\b(?:either|any|at least one|one or more|one of the follow
 ALL_OF = re.compile(r"\b(?:all|each|both|every)\b", re.I)
 
 _NEEDED_TERMS = ("line-of-business", "codes-covered", "criteria-lead", "service", "generic-service",
-                 "codes-disclaimer", "not-an-indication", "people", "document-banner")
+                 "codes-disclaimer", "not-an-indication", "people", "document-banner",
+                 "background-section", "background-intro")
 # The number of a numbered heading: "8. References", "1.4 Policy", "I. Medical Necessity:", "B) Codes".
 HEADING_NUMBER = re.compile(r"^\s*(?:\d{1,2}(?:\.\d{1,2})+\.?|\d{1,2}[.)]?|[IVXLCivxlc]{1,6}[.)]|[A-Za-z][.)])\s+")
 

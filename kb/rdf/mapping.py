@@ -78,6 +78,7 @@ PREDICATES = {
     "broader": (SKOS.broader, False), "lists_code": (KB.listsCode, False), "covers_code": (KB.coversCode, False),
     "lists": (KB.lists, False), "cites_work": (CITO.cites, False), "cites": (KB.citesEntry, False),
     "is_work": (KB.refersTo, False), "rests_on": (CITO.citesAsEvidence, False),
+    "background": (CITO.citesForInformation, False),
     "reports_trial": (SCHEMA.subjectOf, True), "has_result": (KB.result, False),
     "describes_trial": (KB.describesTrial, False), "cites_guideline": (CITO.citesAsAuthority, False),
     "published_as": (SCHEMA.subjectOf, False), "recommends": (KB.recommends, False),

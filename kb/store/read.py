@@ -216,6 +216,29 @@ class KnowledgeBase:
                              from evidence e join statements s on s.id = e.statement_id
                              where e.work_id in ({_marks(work_ids)}) order by s.policy_id, s.ordinal""", work_ids)
 
+    def indication_background(self, indication_id: str) -> list[dict]:
+        """The works the statements on an indication cite only as background (never as evidence there), why, and
+        the policies citing each so."""
+        return self.rows("""select e.work_id, w.first_author, w.year, w.title, min(e.role_reason) as reason,
+                                   group_concat(distinct m.policy_id) as policies
+                            from coverage_matrix m
+                            join statement_citations e on e.statement_id = m.statement_id and e.role = 'background'
+                            join works w on w.id = e.work_id
+                            where m.indication_id = ? and e.work_id not in (
+                              select x.work_id from coverage_matrix n join evidence x on x.statement_id = n.statement_id
+                              where n.indication_id = ? and x.work_id is not null)
+                            group by e.work_id order by w.first_author, w.year, w.id""", [indication_id, indication_id])
+
+    def statements_citing_as_background(self, work_ids: list[str]) -> list[dict]:
+        """The coverage statements citing any of these works only as background, with why."""
+        return self.rows(f"""select s.id, s.policy_id, s.indication, s.status, s.line_start,
+                                    min(e.role_reason) as reason
+                             from statement_citations e join statements s on s.id = e.statement_id
+                             where e.role = 'background' and e.work_id in ({_marks(work_ids)})
+                               and not exists (select 1 from evidence x where x.statement_id = s.id
+                                               and x.work_id in ({_marks(work_ids)}))
+                             group by s.id order by s.policy_id, s.ordinal""", work_ids + work_ids)
+
     def trials_reporting(self, work_ids: list[str]) -> list[dict]:
         """The trials these works report, one row per trial and work."""
         return self.rows(f"""select distinct t.id, coalesce(t.name, t.full_name) as name, p.work_id

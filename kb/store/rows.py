@@ -90,7 +90,7 @@ def policy_rows(entry: PolicyEntry, policy: Policy, origins: dict[int, str] | No
             {"citation_id": cid, "number": n, "reference_id": ref_by_number.get(n)} for n in dict.fromkeys(c.numbers)]
     tables["statement_evidence"] += [
         {"statement_id": f"{pid}:statement:{e.statement}", "citation_id": f"{pid}:citation:{e.citation}",
-         "sites": e.sites} for e in policy.evidence]
+         "sites": e.sites, "role": e.role, "role_reason": e.reason} for e in policy.evidence]
     tables["registered_trials"] += [
         {"id": f"{pid}:trial:{i}", "policy_id": pid, "section_id": section_id[t.section], "nct_id": t.nct_id,
          "title": t.title, "planned_enrollment": t.planned_enrollment, "completion_date": t.completion_date,

@@ -70,8 +70,9 @@ TABLES: dict[str, Table] = {
     "citation_targets": Table(("citation_id", "number"), "citation_id:str number:int reference_id:str",
                               [("citation_id", "citations"), ("reference_id", "policy_references")],
                               ["reference_id"]),
-    "statement_evidence": Table(("statement_id", "citation_id"), "statement_id:str citation_id:str sites:str",
-                                [("statement_id", "statements"), ("citation_id", "citations")], ["citation_id"]),
+    "statement_evidence": Table(("statement_id", "citation_id"), "statement_id:str citation_id:str sites:str "
+                                "role:str role_reason:str",
+                                [("statement_id", "statements"), ("citation_id", "citations")], ["citation_id", "role"]),
     "registered_trials": Table("id", "id:str policy_id:str section_id:str nct_id:str title:str "
                                      "planned_enrollment:int completion_date:str completion_date_text:str "
                                      "group_label:str note:str source:str " + SPAN,
@@ -167,15 +168,20 @@ TABLES: dict[str, Table] = {
 VIEWS: dict[str, str] = {
     "policy_issuers": """
         select id as policy_id, coalesce(issuer, '(issuer not named: ' || id || ')') as issuer from policies""",
-    "evidence": """
-        select e.statement_id, c.policy_id, e.sites, c.id as citation_id, c.marker, c.sentence as citing_sentence,
-               sec.path as cited_in_section, c.line_start as citation_line, t.number as reference_number,
-               t.reference_id, r.first_author, r.year, r.pmid, r.title as reference_title, r.work_id
+    "statement_citations": """
+        select e.statement_id, c.policy_id, e.sites, e.role, e.role_reason, c.id as citation_id, c.marker,
+               c.sentence as citing_sentence, sec.path as cited_in_section, c.line_start as citation_line,
+               t.number as reference_number, t.reference_id, r.first_author, r.year, r.pmid,
+               r.title as reference_title, r.work_id
         from statement_evidence e
         join citations c on c.id = e.citation_id
         join sections sec on sec.id = c.section_id
         join citation_targets t on t.citation_id = c.id
         left join policy_references r on r.id = t.reference_id""",
+    "evidence": """
+        select statement_id, policy_id, sites, citation_id, marker, citing_sentence, cited_in_section, citation_line,
+               reference_number, reference_id, first_author, year, pmid, reference_title, work_id
+        from statement_citations where role = 'evidence'""",
     "statement_criteria": """
         select statement_id, group_concat(line, char(10)) as criteria from (
           select c.statement_id, coalesce(c.label || '. ', '') || c.text || coalesce(' [' || c.connective || ']', '')

@@ -120,7 +120,8 @@ def indication(kb: KnowledgeBase, indication_id: str) -> dict | None:
     for s in statements:
         s["effective"] = dates.get(s["policy_id"])
     return {"indication": ind, "statements": statements, "works": list(works.values()), "trials": trials,
-            "narrower": kb.narrower(indication_id), **currency(kb, "indication_id", indication_id)}
+            "narrower": kb.narrower(indication_id), "background": kb.indication_background(indication_id),
+            **currency(kb, "indication_id", indication_id)}
 
 
 def work(kb: KnowledgeBase, work_id: str) -> dict | None:
@@ -135,6 +136,7 @@ def work(kb: KnowledgeBase, work_id: str) -> dict | None:
             "mesh": kb.pubmed_mesh(w["pmid"]) if article else [],
             "audit": kb.citation_audit(work_id), "anomalies": kb.citation_anomalies(work_id),
             "cited_by": kb.citing_places(work_id), "statements": kb.statements_citing([work_id]),
+            "background_statements": kb.statements_citing_as_background([work_id]),
             "trials": kb.work_trials(work_id)}
 
 
