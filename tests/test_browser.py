@@ -5,6 +5,7 @@ Screenshots of every page type are saved to test-artifacts/.
 """
 from __future__ import annotations
 
+import csv
 import re
 import shutil
 
@@ -29,6 +30,8 @@ PAGES = {
     "cite": ("/-/cite?q=Kaufman+2004", "Cite a work"),
     "sparql": ("/-/sparql?format=html&query=SELECT+%3Fp+WHERE+%7B+%3Fp+a+kb%3APolicy+%7D", "SPARQL"),
     "graph": ("/-/graph?node=work/pmid:32151777", "Graph around work"),
+    "coverage": ("/-/coverage", "Coverage grid"),
+    "compare": ("/-/compare?a=premera-7.01.92&b=bcbsma-260", "Compare two policies"),
 }
 
 
@@ -102,3 +105,59 @@ def test_pages_work_without_javascript(browser, live_server):
     page.locator("#L177 a.cite").first.click()
     page.wait_for_url(re.compile(r"/-/work/pmid:35550799$"))
     context.close()
+
+
+def test_coverage_grid_hover_open_filter_and_csv(page, live_server):
+    page.goto(live_server + "/-/coverage")
+    cell = page.locator("#row-renal-cell-carcinoma details.cell").first
+    summary = cell.locator("summary")
+    assert summary.get_attribute("title").startswith("medically necessary")  # the criteria on hover
+    summary.hover()
+    assert not cell.locator("a.source-line").is_visible()
+    summary.click()  # the accessible expansion: <details>, no script
+    source = cell.locator("a.source-line")
+    assert source.is_visible() and cell.locator(".profile").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "coverage-cell-open.png"))
+    href = source.get_attribute("href")
+    source.click()
+    page.wait_for_url(re.compile(re.escape(href) + "$"))
+    assert page.evaluate("document.querySelector(':target').id") == href.split("#")[1]
+    page.goto(live_server + "/-/coverage")
+    page.get_by_label("Indication group").select_option("kidney-neoplasms")
+    page.get_by_label("Status").select_option("medically necessary")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_url(re.compile(r"/-/coverage\?group=kidney-neoplasms&status=medically\+necessary$"))
+    assert page.locator("tbody tr").count() == 2 and page.locator("details.cell").count() == 5
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download these cells as CSV").click()
+    with open(download.value.path(), encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert download.value.suggested_filename == "coverage.csv" and len(rows) == 5
+    assert {r["status"] for r in rows} == {"medically necessary"}
+    page.screenshot(path=str(ARTIFACTS / "coverage-filtered.png"), full_page=True)
+
+
+def test_compare_two_policies_chosen_in_the_form(page, live_server):
+    page.goto(live_server + "/-/compare")
+    page.get_by_label("Policy a").select_option("premera-7.01.92")
+    page.get_by_label("Policy b").select_option("bcbsma-260")
+    page.get_by_role("button", name="Compare").click()
+    page.wait_for_url(re.compile(r"/-/compare\?a=premera-7.01.92&b=bcbsma-260$"))
+    lung = page.locator("tr.differs", has=page.get_by_role("link", name="Lung cancer and lung tumors"))
+    assert lung.locator("del").first.inner_text() == "individual" and lung.locator("ins").first.inner_text() == "patient"
+    assert page.locator("#works-shared li").count() == 36
+    assert page.locator("#works-only-a li").count() == 15 and page.locator("#works-only-b li").count() == 25
+    page.screenshot(path=str(ARTIFACTS / "compare.png"), full_page=True)
+    page.goto(live_server + "/-/compare?a=premera-7.01.92&b=no-such-policy")
+    assert "no policy 'no-such-policy'; policies: bcbsks-liver-tumors" in page.get_by_role("alert").inner_text()
+
+
+def test_evidence_profile_on_the_indication_page(page, live_server):
+    page.goto(live_server + "/-/indication/renal-cell-carcinoma")
+    overall = page.locator("p", has_text="Evidence by study design")
+    assert re.fullmatch(r"Evidence by study design: \d+ not classified", overall.inner_text().strip())
+    profiles = page.locator("table.side-by-side tbody tr td .profile")
+    assert profiles.count() == 6  # one per statement; the seeds hold no PubMed record, so nothing is classified
+    page.screenshot(path=str(ARTIFACTS / "indication-profile.png"), full_page=True)
+    page.goto(live_server + "/kb/works")
+    assert page.locator(".facet-info[data-column=design]").count() == 1  # the design facet on works

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from ..store.designs import write_designs
 from ..text import fold
 from .audit import audit_reference
 from .cache import PubmedCache
@@ -88,7 +89,7 @@ def held_articles(db: sqlite_utils.Database) -> tuple[dict[str, dict], dict[str,
 
 
 def apply_cache(db: sqlite_utils.Database, cache_path: Path) -> list[str]:
-    """Write the PubMed tables, matches, audit and each work's enrichment status; return messages."""
+    """Write the PubMed tables, matches, audit and each work's enrichment status and design; return messages."""
     articles, provenance, answers, messages = load_articles(cache_path)
     held, held_provenance, held_answers = held_articles(db)
     kept, kept_answers = set(held) - set(articles), set(held_answers) - set(answers)
@@ -121,6 +122,7 @@ def apply_cache(db: sqlite_utils.Database, cache_path: Path) -> list[str]:
     if db["pubmed_articles"].detect_fts():  # its index has no triggers: rebuilt, or search finds nothing
         db["pubmed_articles"].rebuild_fts()
     _set_status(db, refs, articles, accepted)
+    write_designs(db)
     return messages
 
 

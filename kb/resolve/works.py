@@ -106,4 +106,5 @@ def _work_row(work: dict, refs: list[dict]) -> dict:
         "doi": next((r["doi"] for r in refs if r["doi"]), None),
         "n_references": len(refs), "n_policies": len({r["policy_id"] for r in refs}),
         "enrichment": None,  # set from the PubMed cache when the knowledge base is written
+        "design": None,  # likewise (kb/store/designs.py)
     }

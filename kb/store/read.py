@@ -159,11 +159,12 @@ class KnowledgeBase:
         return self.rows("""select distinct t.id, coalesce(t.name, t.full_name) as name from trial_sources s
                             join trials t on t.id = s.trial_id where s.policy_id = ? order by t.id""", [policy_id])
 
-    def effective_dates(self) -> dict[str, str]:
-        """Each policy's latest effective date, where it gives one."""
+    def effective_dates(self, policy_ids: list[str] | None = None) -> dict[str, str]:
+        """Each policy's (of these, if given) latest effective date, where it gives one."""
+        where = f"and policy_id in ({_marks(policy_ids)})" if policy_ids is not None else ""
         return {r["policy_id"]: r["date"] for r in self.rows(
-            """select policy_id, max(date) as date from policy_fields
-               where label like '%effective%' and date is not null group by policy_id""")}
+            f"""select policy_id, max(date) as date from policy_fields
+                where label like '%effective%' and date is not null {where} group by policy_id""", policy_ids or [])}
 
     # Coverage
 
@@ -239,11 +240,12 @@ class KnowledgeBase:
                                                and x.work_id in ({_marks(work_ids)}))
                              group by s.id order by s.policy_id, s.ordinal""", work_ids + work_ids)
 
-    def trials_reporting(self, work_ids: list[str]) -> list[dict]:
-        """The trials these works report, one row per trial and work."""
-        return self.rows(f"""select distinct t.id, coalesce(t.name, t.full_name) as name, p.work_id
-                             from trial_publications p join trials t on t.id = p.trial_id
-                             where p.work_id in ({_marks(work_ids)})""", work_ids)
+    def indication_trials(self, indication_id: str) -> list[dict]:
+        """The trials the works cited as evidence on an indication report, one row per trial and work."""
+        return self.rows("""select distinct t.id, coalesce(t.name, t.full_name) as name, p.work_id
+                            from coverage_matrix m join evidence e on e.statement_id = m.statement_id
+                            join trial_publications p on p.work_id = e.work_id join trials t on t.id = p.trial_id
+                            where m.indication_id = ? order by t.id, p.work_id""", [indication_id])
 
     def trial_results(self, trial_id: str) -> list[dict]:
         return self.rows("select * from trial_results where trial_id = ? order by id", [trial_id])
@@ -287,10 +289,12 @@ class KnowledgeBase:
         found = self.one("select version from guidelines where work_id = ? limit 1", [work_id])
         return found["version"] if found else None
 
-    def listed_by(self) -> dict[str, list[str]]:
-        """For each work, the policies whose reference lists hold it."""
+    def listed_by(self, work_ids: list[str] | None = None) -> dict[str, list[str]]:
+        """For each work (of these, if given), the policies whose reference lists hold it."""
         found: dict[str, list[str]] = defaultdict(list)
-        for row in self.rows("select distinct work_id, policy_id from policy_references order by work_id, policy_id"):
+        where = f"where work_id in ({_marks(work_ids)})" if work_ids is not None else ""
+        for row in self.rows(f"select distinct work_id, policy_id from policy_references {where} "
+                             "order by work_id, policy_id", work_ids or []):
             found[row["work_id"]].append(row["policy_id"])
         return dict(found)
 
@@ -405,6 +409,77 @@ class KnowledgeBase:
         ids = sorted({node_id} | {e["source"] for e in edges} | {e["target"] for e in edges})
         return {"centre": centre, "edges": edges,
                 "nodes": self.rows(f"select * from nodes where id in ({_marks(ids)}) order by id", ids)}
+
+    # Reviewer views: the coverage grid, two policies compared, the weight of evidence (works.design)
+
+    def indication_groups(self) -> list[dict]:
+        """Indications with narrower ones: the groups the coverage grid is filtered by."""
+        return self.rows("""select id, label from indications where id in (select broader_id from indications)
+                            order by label""")
+
+    def statuses(self) -> list[str]:
+        return self._ids("select distinct status from statements where status is not null order by status", [])
+
+    def coverage_cells(self, group: str | None = None, status: str | None = None) -> list[dict]:
+        """coverage_matrix rows of the indications in a group (it and all narrower), of one status, if given."""
+        where, params = [], []
+        if group is not None:
+            where.append("""m.indication_id in (with recursive subtree(id) as (select ? union
+                            select i.id from indications i join subtree t on i.broader_id = t.id) select id from subtree)""")
+            params.append(group)
+        if status is not None:
+            where.append("m.status = ?")
+            params.append(status)
+        return self.rows(f"""select m.*, p.title as policy_title from coverage_matrix m join policies p on p.id = m.policy_id
+                             {'where ' + ' and '.join(where) if where else ''}
+                             order by m.indication, m.indication_id, m.issuer, m.policy_id, m.line_start""", params)
+
+    def positions(self, policy_id: str) -> list[dict]:
+        """A policy's statements, once per indication each names (indication_id null where it names none)."""
+        return self.rows("""select si.indication_id, coalesce(i.label, s.indication) as indication, s.id as statement_id,
+                                   s.ordinal, s.status, s.status_text, s.indication as statement_indication,
+                                   s.logic as criteria_logic, sc.criteria, s.line_start, s.line_end
+                            from statements s left join statement_indications si on si.statement_id = s.id
+                            left join indications i on i.id = si.indication_id
+                            left join statement_criteria sc on sc.statement_id = s.id
+                            where s.policy_id = ? order by coalesce(i.label, s.indication), s.ordinal""", [policy_id])
+
+    def cited_works(self, policy_id: str) -> list[dict]:
+        """The works a policy's reference list holds, with their study design."""
+        return self.rows("""select distinct w.id, w.first_author, w.year, w.title, w.design from policy_references r
+                            join works w on w.id = r.work_id where r.policy_id = ?
+                            order by w.first_author, w.year, w.id""", [policy_id])
+
+    def review_date(self, policy_id: str) -> dict | None:
+        return self.one("select review_date, date_text from policy_reviews where policy_id = ?", [policy_id])
+
+    def statement_designs(self, statement_ids: list[str]) -> dict[str, dict[str, int]]:
+        """For each statement, its evidence works counted by study design."""
+        found: dict[str, dict[str, int]] = defaultdict(dict)
+        for row in self.rows(f"""select e.statement_id, coalesce(w.design, 'not classified') as design,
+                                        count(distinct w.id) as n
+                                 from evidence e join works w on w.id = e.work_id
+                                 where e.statement_id in ({_marks(statement_ids)}) group by 1, 2""", statement_ids):
+            found[row["statement_id"]][row["design"]] = row["n"]
+        return dict(found)
+
+    def indication_designs(self, indication_id: str) -> dict[str, int]:
+        """The works cited as evidence on an indication, counted by study design."""
+        return {row["design"]: row["n"] for row in self.rows(
+            """select coalesce(w.design, 'not classified') as design, count(distinct w.id) as n
+               from coverage_matrix m join evidence e on e.statement_id = m.statement_id
+               join works w on w.id = e.work_id where m.indication_id = ? group by 1""", [indication_id])}
+
+    def indication_evidence(self, indication_id: str, limit: int, offset: int = 0) -> tuple[int, list[dict]]:
+        """How many works are cited as evidence on an indication, and a page of them, those most policies cite first."""
+        counted = """select e.work_id, count(distinct m.policy_id) as citing_policies
+                     from coverage_matrix m join evidence e on e.statement_id = m.statement_id
+                     where m.indication_id = ? and e.work_id is not null group by e.work_id"""
+        total = self.one(f"select count(*) as n from ({counted})", [indication_id])["n"]
+        return total, self.rows(f"""select c.work_id, c.citing_policies, w.first_author, w.year, w.title, w.design
+                                    from ({counted}) c join works w on w.id = c.work_id
+                                    order by c.citing_policies desc, w.n_policies desc, w.first_author, w.year, w.id
+                                    limit ? offset ?""", [indication_id, limit, offset])
 
     def _ids(self, sql: str, params) -> list[str]:
         """The first column, each value once, in order."""

@@ -56,8 +56,8 @@ TABLES: dict[str, Table] = {
     "code_notes": Table("id", "id:str policy_id:str system:str note:str status:str " + SPAN,
                         [("policy_id", "policies")]),
     "works": Table("id", "id:str kind:str pmid:str first_author:str title:str journal:str year:int volume:str "
-                         "issue:str pages:str doi:str n_references:int n_policies:int enrichment:str",
-                   indexes=["pmid", "kind", "n_policies"], fts=["title", "first_author", "journal", "year"]),
+                         "issue:str pages:str doi:str n_references:int n_policies:int enrichment:str design:str",
+                   indexes=["pmid", "kind", "n_policies", "design"], fts=["title", "first_author", "journal", "year"]),
     "policy_references": Table(
         "id", "id:str policy_id:str section_id:str position:int number:int number_inferred:int authors:str "
               "first_author:str corporate_author:int title:str journal:str year:int month:str volume:str "

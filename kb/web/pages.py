@@ -6,12 +6,16 @@ without JavaScript, except the graph view.
 """
 from __future__ import annotations
 
+import csv
+import difflib
 import html
+import io
 import re
 from collections import defaultdict
 
 from ..cite.csl import csl_item
 from ..cite.formats import STYLES, formatted
+from ..store.designs import ORDER
 from ..store.read import KnowledgeBase
 from ..text import line_offsets
 
@@ -103,25 +107,56 @@ def _line_html(raw: str, offset: int, citations: list[dict], ref_line: dict[int,
     return "".join(out)
 
 
-def indication(kb: KnowledgeBase, indication_id: str) -> dict | None:
+class BadRequest(Exception):
+    """A reviewer view was asked with a parameter it cannot take; the message says which values it can."""
+
+
+class Unknown(Exception):
+    """A reviewer view was asked for something the knowledge base does not hold; the message lists what it does."""
+
+
+TOP_WORKS = 20  # works shown per page of an indication's evidence: the page stays small at any corpus size
+STATEMENTS_SHOWN = 100  # statements shown on an indication page; the rest in the coverage_matrix table
+
+
+def indication(kb: KnowledgeBase, indication_id: str, page: int = 1) -> dict | None:
+    """Counts, the statements, and one page of the evidence: the works most policies cite first, each with its
+    design and the policies listing it; the evidence's design profile over all of it."""
     ind = kb.indication(indication_id)
     if ind is None:
         return None
     statements = kb.coverage(indication_id)
-    listed_by = kb.listed_by()  # every policy whose reference list holds the work, not only these statements'
-    works = {}
-    for e in kb.evidence_works(indication_id):
-        policies = listed_by.get(e["work_id"], [])
-        works.setdefault(e["work_id"], {**e, "policies": policies, "shared": len(policies) > 1})
-    trials = kb.trials_reporting(list(works))
+    total, works = kb.indication_evidence(indication_id, TOP_WORKS, (page - 1) * TOP_WORKS)
+    pages = max(1, -(-total // TOP_WORKS))
+    if page > pages:
+        raise Unknown(f"no page {page}: the evidence on {ind['label']} fills {pages} page{'s' if pages > 1 else ''}")
+    listed_by = kb.listed_by([w["work_id"] for w in works])  # every policy whose list holds it, not only these
+    for w in works:
+        w["policies"] = listed_by.get(w["work_id"], [])
+        w["shared"] = len(w["policies"]) > 1
+    trials = kb.indication_trials(indication_id)
     for t in trials:
         t["results"] = kb.trial_results(t["id"])
-    dates = kb.effective_dates()
-    for s in statements:
+    shown = statements[:STATEMENTS_SHOWN]
+    dates = kb.effective_dates(sorted({s["policy_id"] for s in shown}))
+    designs = kb.statement_designs([s["statement_id"] for s in shown])
+    for s in shown:
         s["effective"] = dates.get(s["policy_id"])
-    return {"indication": ind, "statements": statements, "works": list(works.values()), "trials": trials,
-            "narrower": kb.narrower(indication_id), "background": kb.indication_background(indication_id),
+        s["profile"] = profile(designs.get(s["statement_id"], {}))
+    statuses: dict[str, int] = defaultdict(int)
+    for s in statements:
+        statuses[s["status"]] += 1
+    return {"indication": ind, "statements": shown, "n_statements": len(statements),
+            "n_policies": len({s["policy_id"] for s in statements}), "statuses": dict(statuses),
+            "works": works, "n_works": total, "page": page, "pages": pages,
+            "first_rank": (page - 1) * TOP_WORKS + 1, "profile": profile(kb.indication_designs(indication_id)),
+            "trials": trials, "narrower": kb.narrower(indication_id), "background": kb.indication_background(indication_id),
             **currency(kb, "indication_id", indication_id)}
+
+
+def profile(counts: dict[str, int]) -> list[dict]:
+    """Design counts in the designs' order (strongest first), those with none left out."""
+    return [{"design": d, "n": counts[d]} for d in ORDER if counts.get(d)]
 
 
 def work(kb: KnowledgeBase, work_id: str) -> dict | None:
@@ -167,3 +202,99 @@ def search(kb: KnowledgeBase, query: str) -> dict:
     if len(words) > SEARCH_WORDS:
         return {**search_empty(), "search_error": f"{len(words)} words: search takes at most {SEARCH_WORDS}"}
     return kb.search(words)
+
+
+def coverage_grid(kb: KnowledgeBase, group: str, status: str) -> dict:
+    """Indications down, policies across (grouped by issuer), each cell the statements on it, with their criteria.
+
+    group: an indication with narrower ones (it and everything under it); status: one status; "" means any.
+    """
+    groups, statuses = kb.indication_groups(), kb.statuses()
+    if group and group not in {g["id"] for g in groups}:
+        raise BadRequest(f"no indication group {group!r}; groups: {', '.join(g['id'] for g in groups)}")
+    if status and status not in statuses:
+        raise BadRequest(f"no status {status!r}; statuses: {', '.join(statuses)}")
+    cells = kb.coverage_cells(group or None, status or None)
+    policies = sorted(kb.policies(), key=lambda p: (p["issuer"], p["id"]))
+    designs = kb.statement_designs(sorted({c["statement_id"] for c in cells}))
+    rows: dict[str, dict] = {}
+    for c in cells:
+        row = rows.setdefault(c["indication_id"], {"id": c["indication_id"], "label": c["indication"], "cells": {}})
+        c["profile"] = profile(designs.get(c["statement_id"], {}))
+        row["cells"].setdefault(c["policy_id"], []).append(c)
+    return {"groups": groups, "statuses": statuses, "group": group, "status": status, "policies": policies,
+            "rows": list(rows.values()), "n_cells": len(cells)}
+
+
+CSV_COLUMNS = ["indication_id", "indication", "issuer", "policy_id", "policy_title", "review_status", "status",
+               "mapping", "statement_indication", "criteria_logic", "criteria", "statement_id", "line_start",
+               "line_end", "source"]
+
+
+def coverage_csv(grid: dict) -> str:
+    """The grid's cells as CSV, one row per statement and indication; source is the policy page at its line."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, CSV_COLUMNS, extrasaction="ignore", lineterminator="\r\n")
+    writer.writeheader()
+    for row in grid["rows"]:
+        for p in grid["policies"]:
+            for c in row["cells"].get(p["id"], []):
+                writer.writerow({**c, "source": f"/-/policy/{c['policy_id']}#L{c['line_start']}"})
+    return out.getvalue()
+
+
+def compare(kb: KnowledgeBase, a: str, b: str) -> dict:
+    """Two policies side by side: positions by indication with criteria differences marked word by word, the
+    works each lists (shared, only in a, only in b), and their dates. Unknown when either id is not a policy."""
+    policies = kb.policies()
+    ids = [p["id"] for p in policies]
+    missing = [x for x in (a, b) if x not in ids]
+    if missing:
+        raise Unknown(f"no policy {', '.join(repr(m) for m in missing)}; policies: {', '.join(ids)}")
+    by_id = {p["id"]: p for p in policies}
+    dates = kb.effective_dates([a, b])
+    sides = {}
+    for key, pid in (("a", a), ("b", b)):
+        positions = kb.positions(pid)
+        designs = kb.statement_designs([s["statement_id"] for s in positions])
+        for s in positions:
+            s["policy_id"], s["profile"] = pid, profile(designs.get(s["statement_id"], {}))
+        review = kb.review_date(pid)
+        sides[key] = {**by_id[pid], "effective": dates.get(pid), "review": review, "positions": positions,
+                      "works": {w["id"]: w for w in kb.cited_works(pid)}}
+    rows: dict[str, dict] = {}
+    for key in ("a", "b"):
+        for s in sides[key]["positions"]:
+            row = rows.setdefault(s["indication_id"] or s["indication"],
+                                  {"indication_id": s["indication_id"], "indication": s["indication"], "a": [], "b": []})
+            row[key].append(s)
+    for row in rows.values():
+        text_a, text_b = ("\n".join(_position_text(s) for s in row[k]) for k in ("a", "b"))
+        row["same"] = text_a == text_b
+        row["a_html"], row["b_html"] = (word_diff(text_a, text_b) if row["a"] and row["b"] else
+                                        (html.escape(text_a).replace("\n", "<br>"), html.escape(text_b).replace("\n", "<br>")))
+    works_a, works_b = sides["a"]["works"], sides["b"]["works"]
+    return {"a": sides["a"], "b": sides["b"], "rows": sorted(rows.values(), key=lambda r: r["indication"].lower()),
+            "shared": [w for k, w in works_a.items() if k in works_b],
+            "only_a": [w for k, w in works_a.items() if k not in works_b],
+            "only_b": [w for k, w in works_b.items() if k not in works_a]}
+
+
+def _position_text(s: dict) -> str:
+    """What a position says, as compared: its status, then its criteria, one per line."""
+    return f"{s['status']}\n{s['criteria'] or ''}".strip()
+
+
+def word_diff(a: str, b: str) -> tuple[str, str]:
+    """Both texts as HTML, escaped, the words only one has marked (<del> in a, <ins> in b); lines kept."""
+    words_a, words_b = re.findall(r"\n|[^\s]+", a), re.findall(r"\n|[^\s]+", b)
+    out_a, out_b = [], []
+
+    def put(out: list, words: list[str], tag: str | None) -> None:
+        text = " ".join(html.escape(w) for w in words).replace(" \n ", "<br>").replace("\n", "<br>")
+        if text:
+            out.append(f"<{tag}>{text}</{tag}>" if tag else text)
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, words_a, words_b, autojunk=False).get_opcodes():
+        put(out_a, words_a[i1:i2], None if op == "equal" else "del")
+        put(out_b, words_b[j1:j2], None if op == "equal" else "ins")
+    return " ".join(out_a), " ".join(out_b)

@@ -193,6 +193,63 @@ async def home(datasette, request):
     return Response.html(await datasette.render_template("home.html", context, request=request))
 
 
+async def _message(datasette, request, title: str, message: str, status: int):
+    """A reviewer view's answer to a request it cannot serve: what was wrong, in words."""
+    html = await datasette.render_template("kb_message.html", {"title": title, "message": message}, request=request)
+    return Response.html(html, status=status)
+
+
+MAX_PAGE = 100_000
+
+
+async def indication_page(datasette, request):
+    """An indication page, its evidence one page (?page=) at a time."""
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+        return await _message(datasette, request, "Bad page", f"page must be a number from 1 to {MAX_PAGE}", 400)
+    try:
+        data = await _read(datasette, lambda kb: pages.indication(kb, request.url_vars["id"], int(raw)))
+    except pages.Unknown as error:
+        return await _message(datasette, request, "No such page", str(error), 404)
+    if data is None:
+        return Response.html(await datasette.render_template(
+            "search.html", {"search_query": request.url_vars["id"], **pages.search_empty()}, request=request), status=404)
+    return Response.html(await datasette.render_template("indication.html", data, request=request))
+
+
+async def coverage_page(datasette, request):
+    """The coverage grid (/-/coverage), or its cells as CSV (/-/coverage.csv or ?_format=csv), with the same filters."""
+    group, status = request.args.get("group", ""), request.args.get("status", "")
+    fmt = "csv" if request.path.endswith(".csv") else request.args.get("_format", "html")
+    if fmt not in ("html", "csv"):
+        return Response.text(f"_format must be html or csv, not {fmt!r}", status=400)
+    try:
+        grid = await _read(datasette, lambda kb: pages.coverage_grid(kb, group, status))
+    except pages.BadRequest as error:
+        if fmt == "csv":
+            return Response.text(str(error), status=400)
+        return await _message(datasette, request, "Coverage grid", str(error), 400)
+    if fmt == "csv":
+        return Response(pages.coverage_csv(grid), content_type="text/csv; charset=utf-8",
+                        headers={"content-disposition": 'attachment; filename="coverage.csv"'})
+    filters = urllib.parse.urlencode({k: v for k, v in (("group", group), ("status", status)) if v})
+    grid["csv_url"] = datasette.urls.path("/-/coverage.csv" + (f"?{filters}" if filters else ""))
+    return Response.html(await datasette.render_template("coverage.html", grid, request=request))
+
+
+async def compare_page(datasette, request):
+    """Two policies side by side (/-/compare?a=&b=); the form to choose them when either is missing."""
+    a, b = request.args.get("a", ""), request.args.get("b", "")
+    policies = await _read(datasette, lambda kb: kb.policies())
+    context, status = {"policies": policies, "a_id": a, "b_id": b, "error": None, "compared": None}, 200
+    if a and b:
+        try:
+            context["compared"] = await _read(datasette, lambda kb: pages.compare(kb, a, b))
+        except pages.Unknown as error:
+            context["error"], status = str(error), 404
+    return Response.html(await datasette.render_template("compare.html", context, request=request), status=status)
+
+
 @hookimpl
 def asgi_wrapper(datasette):
     return reload.wrapper(datasette)
@@ -205,7 +262,8 @@ def register_routes():
         (r"^/-/cite$", cite_page), (r"^/-/cite\.json$", cite_json), (r"^/-/sparql$", sparql.endpoint),
         (r"^/-/reviewer$", _page("reviewer.html", pages.index, key=None)),
         (r"^/-/policy/(?P<id>[^/]+)$", _page("policy.html", pages.policy)),
-        (r"^/-/indication/(?P<id>[^/]+)$", _page("indication.html", pages.indication)),
+        (r"^/-/indication/(?P<id>[^/]+)$", indication_page),
+        (r"^/-/coverage(\.csv)?$", coverage_page), (r"^/-/compare$", compare_page),
         (r"^/-/work/(?P<id>.+)$", _page("work.html", pages.work)),
         (r"^/-/trial/(?P<id>[^/]+)$", _page("trial.html", pages.trial)),
         (r"^/-/search$", _page("search.html", pages.search, key="q")),
@@ -217,6 +275,7 @@ def register_routes():
 def menu_links(datasette, actor):
     return [{"href": datasette.urls.path(path), "label": label}
             for path, label in (("/-/reviewer", "Reviewer pages"), ("/-/search", "Search everything"),
+                                ("/-/coverage", "Coverage grid"), ("/-/compare", "Compare two policies"),
                                 ("/-/cite", "Cite a work"), ("/-/sparql", "SPARQL"))]
 
 
