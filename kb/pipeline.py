@@ -10,8 +10,15 @@ leaves the previous knowledge base as it was.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
-from collections.abc import Callable
+import itertools
+import os
+import pickle
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -25,7 +32,7 @@ from .enrich.apply import apply_cache
 from .enrich.cache import DEFAULT_REGISTRY_CACHE
 from .enrich.registry import apply_registry
 from .enrich.searches import SearchReport, apply_searches, search_new_evidence
-from .graph import build_graph, edge_views, graph_rows
+from .graph import edge_views, write_graph_rows
 from .ingest import (DocumentError, Problem, Vocabulary, coverage_counts, coverage_problems, load_bodies,
                      parse_document)
 from .ingest.document import MAX_DOCUMENT_BYTES
@@ -37,7 +44,7 @@ from .store.origins import read_origins
 from .store.parse_cache import ParseCache, parser_version
 from .store.rows import policy_rows, problem_rows
 from .store.schema import TABLES
-from .store.write import write_tables
+from .store.write import create_tables, finish_tables, insert_rows
 
 
 class BuildError(Exception):
@@ -59,6 +66,13 @@ class BuildReport:
     coverage: dict[str, tuple[int, int]] = field(default_factory=dict)  # per policy: statements, positions left
     parsed: int = 0  # documents parsed by this build; the others came from the parse cache
     reused: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time of each stage, for bench/build_stages.py
+
+    @contextlib.contextmanager
+    def stage(self, name: str):
+        start = time.perf_counter()
+        yield
+        self.seconds[name] = time.perf_counter() - start
 
     def note(self, problems: list[Problem]) -> None:
         for problem in problems:
@@ -76,14 +90,16 @@ def _source(path: Path) -> str:
 
 
 def build(db_path: Path, data_dir: Path, strict: bool = False, cache_path: Path | None = None,
-          on_problem: Callable[[Problem], None] | None = None, registry_cache: Path | None = None) -> BuildReport:
+          on_problem: Callable[[Problem], None] | None = None, registry_cache: Path | None = None,
+          workers: int | None = None) -> BuildReport:
     """Parse all policies in data_dir and write db_path atomically. Raises BuildError with strict problems.
 
     The PubMed cache (default data_dir/pubmed-cache.sqlite) supplies whatever enrichment and searches for
     new evidence it holds; the ClinicalTrials.gov cache (default: ctgov-cache.sqlite beside it) the trials'
     registry records.
     on_problem is called with each problem as it is found. Bad reviewed data raises CurationError.
-    Parsed documents are kept in DB's parse cache (build/kb.parse-cache/), so only changed ones are parsed.
+    Parsed documents are kept in DB's parse cache (build/kb.parse-cache/), so only changed ones are parsed;
+    the others are parsed by `workers` processes (default: one per core), in order.
     """
     report = BuildReport(db_path, on_problem)
     cache_path = cache_path or data_dir / "pubmed-cache.sqlite"
@@ -92,10 +108,40 @@ def build(db_path: Path, data_dir: Path, strict: bool = False, cache_path: Path 
     entries += unlisted_documents(data_dir, entries)
     curation = load_curation(data_dir / "curation")
     bodies = load_bodies([{"id": b.id, "name": b.name, "aliases": b.aliases} for b in curation.guideline_bodies])
-    vocabulary = Vocabulary(curation.genre)
     parse_cache = ParseCache(db_path.with_name(db_path.stem + ".parse-cache"), parser_version(bodies, curation.genre))
-    tables: dict[str, list[dict]] = {name: [] for name in TABLES}
-    tables["guideline_bodies"] = [{"id": b.id, "name": b.name} for b in curation.guideline_bodies]
+    with atomic_database(db_path) as db:
+        create_tables(db)
+        with report.stage("parse"):
+            tables = _read_documents(db, data_dir, entries, parse_cache, (bodies, curation.genre), workers, report)
+        tables["guideline_bodies"] = [{"id": b.id, "name": b.name} for b in curation.guideline_bodies]
+        with report.stage("resolve"):
+            tables, problems = resolve(tables, curation, _source(data_dir / "curation" / "trials.yml"))
+            report.note(problems)
+            report.note(_unmapped_statements(tables))
+        tables["problems"] = list(problem_rows(report.problems))
+        serious = [p for p in report.problems if p.severity in ("error", "warning")]
+        if strict and serious:
+            raise BuildError(f"--strict: {len(serious)} problem(s); the knowledge base was not written", serious)
+        if not report.loaded:
+            raise BuildError("no policy document could be loaded; the knowledge base was not written", serious)
+        with report.stage("write"):
+            _write(db, tables)
+        report.counts.update({name: len(rows) for name, rows in tables.items()})
+        _enrich_and_graph(db, (cache_path, registry_cache), curation.searches, report)
+    parse_cache.prune()
+    report.parsed, report.reused = parse_cache.misses, parse_cache.hits
+    with report.stage("rdf store"):
+        report.note(_write_rdf_store(db_path))
+    return report
+
+
+def _read_documents(db: sqlite_utils.Database, data_dir: Path, entries: list, parse_cache: ParseCache,
+                    curated: tuple, workers: int | None, report: BuildReport) -> dict[str, list[dict]]:
+    """Every document's rows, in manifest order; each document's lines go to the database at once (the
+    largest table, which no later stage reads), the other rows are returned for resolving."""
+    tables: dict[str, list[dict]] = {name: [] for name in TABLES if name != "lines"}
+    report.counts["lines"] = 0
+    jobs = []
     for entry in entries:
         path = data_dir / entry.file
         source = _source(path)
@@ -109,35 +155,81 @@ def build(db_path: Path, data_dir: Path, strict: bool = False, cache_path: Path 
             data = path.read_bytes()
             sha256 = hashlib.sha256(data).hexdigest()
             report.note(check_entry(entry, data, sha256, source))
-        try:
-            policy = parse_cache.get(sha256, source) if sha256 else None
-            if policy is None:
-                policy = parse_document(path, source, bodies, vocabulary)
-                parse_cache.put(policy.document.sha256, source, policy)
-        except DocumentError as exc:
-            report.note([Problem("error", "document-unreadable", exc.source, exc.line, exc.message)])
+        jobs.append((entry, path, source, sha256))
+    for (entry, path, source, _), (policy, error) in zip(jobs, _parsed(jobs, parse_cache, curated, workers)):
+        if error:
+            report.note([Problem("error", "document-unreadable", *error)])
             report.failed.append(entry.id)
             continue
         report.note(policy.problems + coverage_problems(policy))
         report.coverage[entry.id] = coverage_counts(policy)
-        for name, rows in policy_rows(entry, policy, read_origins(path)).items():
-            tables[name] += rows
+        rows = policy_rows(entry, policy, read_origins(path))
+        insert_rows(db, "lines", rows.pop("lines"))
+        report.counts["lines"] += len(policy.document.lines)
+        for name, found in rows.items():
+            tables[name] += found
         report.loaded.append(entry.id)
-    tables, problems = resolve(tables, curation, _source(data_dir / "curation" / "trials.yml"))
-    report.note(problems)
-    report.note(_unmapped_statements(tables))
-    tables["problems"] = list(problem_rows(report.problems))
-    serious = [p for p in report.problems if p.severity in ("error", "warning")]
-    if strict and serious:
-        raise BuildError(f"--strict: {len(serious)} problem(s); the knowledge base was not written", serious)
-    if not report.loaded:
-        raise BuildError("no policy document could be loaded; the knowledge base was not written", serious)
-    _write_atomically(db_path, tables, (cache_path, registry_cache), curation.searches, report)
-    parse_cache.prune()
-    report.parsed, report.reused = parse_cache.misses, parse_cache.hits
-    report.note(_write_rdf_store(db_path))
-    report.counts = {name: len(rows) for name, rows in tables.items()}
-    return report
+    db.conn.commit()
+    return tables
+
+
+_WINDOW = 4  # documents handed to each worker ahead of the one being written, so parses wait in few numbers
+
+
+def _parsed(jobs: list, parse_cache: ParseCache, curated: tuple, workers: int | None) -> Iterator[tuple]:
+    """(policy, None) or (None, (file, line, message)) for each job, in order: from the parse cache, else parsed,
+    across processes when more than one document is to be parsed. Each parse is kept in the cache."""
+    held = [sha256 is not None and parse_cache.holds(sha256, source) for _, _, source, sha256 in jobs]
+    missing = [(path, source) for (_, path, source, _), found in zip(jobs, held) if not found]
+    workers = min(workers or os.cpu_count() or 1, len(missing))
+    _start_parser(*curated)  # for parsing here: one document, or a cache entry that could not be read
+    pool = ProcessPoolExecutor(workers, initializer=_start_parser, initargs=curated) if workers > 1 else None
+    pending: deque = deque()
+    ahead = iter(missing)
+
+    def submit() -> None:
+        for path, source in itertools.islice(ahead, _WINDOW * workers + 1 - len(pending)):
+            pending.append(pool.submit(_parse, path, source) if pool else (path, source))
+
+    try:
+        for (_, path, source, sha256), found in zip(jobs, held):
+            policy = parse_cache.get(sha256, source) if sha256 else None
+            if policy is not None:
+                yield policy, None
+                continue
+            if found:  # held, but unreadable: parsed here
+                data, error = _parse(path, source)
+            else:
+                submit()
+                item = pending.popleft()
+                data, error = item.result() if pool else _parse(*item)
+            if data is None:
+                yield None, error
+                continue
+            policy = pickle.loads(data)
+            parse_cache.put_pickled(policy.document.sha256, source, data)
+            yield policy, None
+    finally:
+        if pool:
+            pool.shutdown(cancel_futures=True)
+
+
+_parser: tuple = ()  # in a parsing process: the guideline bodies and the genre's vocabulary
+
+
+def _start_parser(bodies: list, genre) -> None:
+    global _parser
+    _parser = (bodies, Vocabulary(genre))
+
+
+def _parse(path: Path, source: str) -> tuple[bytes | None, tuple | None]:
+    """One document parsed and pickled (as it is handed between processes and kept in the parse cache), or
+    why it could not be read."""
+    try:
+        policy = parse_document(path, source, *_parser)
+    except DocumentError as exc:
+        return None, (exc.source, exc.line, exc.message)
+    return pickle.dumps(policy, protocol=pickle.HIGHEST_PROTOCOL), None
 
 
 def _unmapped_statements(tables: dict[str, list[dict]]) -> list[Problem]:
@@ -149,23 +241,30 @@ def _unmapped_statements(tables: dict[str, list[dict]]) -> list[Problem]:
             for s in tables["statements"] if s["id"] not in mapped]
 
 
-def _write_atomically(db_path: Path, tables: dict[str, list[dict]], caches: tuple[Path, Path],
-                      searches: list[SearchTerms], report: BuildReport) -> None:
+def _write(db: sqlite_utils.Database, tables: dict[str, list[dict]]) -> None:
+    """The rows not yet written, in one transaction; then indexes, full-text search and views."""
+    for name, rows in tables.items():
+        insert_rows(db, name, rows)
+    db.conn.commit()
+    finish_tables(db)
+    for name, sql in edge_views().items():
+        db.create_view(name, sql)
+
+
+def _enrich_and_graph(db: sqlite_utils.Database, caches: tuple[Path, Path], searches: list[SearchTerms],
+                      report: BuildReport) -> None:
     cache_path, registry_cache = caches
-    with atomic_database(db_path) as db:
-        _write(db, tables)
+    with report.stage("enrich from caches"):
         report.note([Problem("warning", "cached-record-unreadable", str(cache_path), 1, message)
                      for message in apply_cache(db, cache_path) + apply_searches(db, cache_path, searches)])
         report.note([Problem("warning", "cached-record-unreadable", str(registry_cache), 1, message)
                      for message in apply_registry(db, registry_cache)])
+        db.conn.commit()
+    with report.stage("graph"):
         write_graph(db)
+        db.conn.commit()
+    with report.stage("analyze"):
         db.execute("ANALYZE")
-
-
-def _write(db: sqlite_utils.Database, tables: dict[str, list[dict]]) -> None:
-    write_tables(db, tables)
-    for name, sql in edge_views().items():
-        db.create_view(name, sql)
 
 
 def write_graph(db: sqlite_utils.Database) -> None:
@@ -176,9 +275,7 @@ def write_graph(db: sqlite_utils.Database) -> None:
     new_stamp(db)
     db.execute("delete from edges")
     db.execute("delete from nodes")
-    nodes, edges = graph_rows(build_graph(db))
-    db["nodes"].insert_all(nodes, batch_size=1000)
-    db["edges"].insert_all(edges, batch_size=1000)
+    write_graph_rows(db)
     db["nodes"].rebuild_fts()
 
 

@@ -22,6 +22,7 @@ from .evidence import link_evidence
 from .front import extract_front
 from .guidelines import Body, from_references, from_text, load_bodies
 from .layout import read_layout
+from .markup import clean
 from .positions import account, coverage_counts, coverage_problems
 from .recommendations import extract_recommendations
 from .records import Policy, Problem, SectionRecord
@@ -38,6 +39,7 @@ __all__ = ["parse_document", "DocumentError", "Policy", "Problem", "load_bodies"
 def parse_document(path: Path, source: str, bodies: list[Body], vocabulary: Vocabulary | None = None) -> Policy:
     """Every record of one document; the genre's words come from vocabulary (else data/curation/)."""
     vocab = vocabulary or default_vocabulary()
+    clean.cache_clear()  # each document's cleaning costs what it costs, whatever was parsed before
     doc = Document.load(path, source)
     layout = read_layout(doc.lines)
     blocks = split_blocks(doc.lines, layout, vocab)

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..text import line_offsets, plain_typography
+
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 MAX_DOCUMENT_BYTES = 5_000_000  # 5 MB: a policy is tens of kB; parsing takes about 3 s per MB
@@ -49,7 +52,8 @@ class Document:
     def __init__(self, source: str, text: str, sha256: str):
         self.source = source
         self.text = plain_typography(text)
-        self.typography = sum(a != b for a, b in zip(text, self.text))
+        # plain_typography changes only characters outside ASCII: only those are compared
+        self.typography = sum(text[m.start()] != self.text[m.start()] for m in _NOT_ASCII.finditer(text))
         self.sha256 = sha256
         self.lines = self.text.split("\n")
         self._offsets = line_offsets(self.lines)

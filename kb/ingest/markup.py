@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _SUPERSCRIPT_DIGITS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 _LATEX = {
@@ -36,8 +37,11 @@ def _sup(match: re.Match) -> str:
     return inner.translate(_SUPERSCRIPT_DIGITS) if inner.isdigit() else inner
 
 
+@lru_cache(maxsize=4096)
 def clean(raw: str) -> str:
-    """Plain text of a fragment: tags, emphasis, escapes, links and bullet glyphs removed."""
+    """Plain text of a fragment: tags, emphasis, escapes, links and bullet glyphs removed.
+
+    Kept for the document being parsed (parse_document clears it): one fragment is cleaned many times."""
     text = _LATEX_RE.sub(_latex, raw)
     text = _LATEX_SUP_RE.sub(lambda m: m.group(1), text)
     text = _SUP_RE.sub(_sup, text)

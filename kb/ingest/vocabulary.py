@@ -41,6 +41,7 @@ class Vocabulary:
         self.end_matter_kinds = self.closing_kinds + tuple(s.id for s in genre.sections if s.role == "end-matter")
         self._notices = [_any(s.patterns) for s in genre.sections if s.role == "notice"]
         self._positions = [(p, [re.compile(x, re.I) for x in p.patterns]) for p in genre.positions]
+        self._any_position = _any([x for p in genre.positions for x in p.patterns])  # most text names none
         self._polarity = {p.status: p.polarity for p in genre.positions}
         self._sites = [(s.id, tuple(s.stems)) for s in genre.sites]
         self.guideline_kinds = [(k.id, _any(k.patterns)) for k in genre.guideline_kinds if k.in_references]
@@ -77,6 +78,8 @@ class Vocabulary:
     def statuses_in(self, text: str) -> list[tuple[re.Match, str]]:
         """Every coverage position named in text, in order, none overlapping another: where two start together,
         the entry first in the file's order (the more specific wording) wins."""
+        if not self._any_position.search(text):
+            return []
         hits = sorted((m.start(), order, m, position.status)
                       for order, (position, patterns) in enumerate(self._positions)
                       for pattern in patterns for m in pattern.finditer(text))

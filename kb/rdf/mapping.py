@@ -1,4 +1,5 @@
-"""The evidence graph as RDF: a sink of the networkx model (kb/graph), mapped by three tables.
+"""The evidence graph as RDF: a sink of the graph model (kb/graph) as its nodes and edges tables hold it,
+mapped by three tables.
 
 CLASSES gives each node type its RDF classes, PROPERTIES each fact a node carries its predicate, and
 PREDICATES each edge type its predicate (some run against the edge: a statement dcterms:isPartOf
@@ -11,13 +12,14 @@ namespace.
 """
 from __future__ import annotations
 
+import json
+import re
 import urllib.parse
+from collections.abc import Iterator
 
-import networkx as nx
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
-
-from ..graph import load_graph
+from rdflib.plugins.serializers.nt import _quoteLiteral
 
 CITO = Namespace("http://purl.org/spar/cito/")
 FABIO = Namespace("http://purl.org/spar/fabio/")
@@ -86,8 +88,16 @@ PREDICATES = {
 }
 
 
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_.~:-]*")
+
+
+def _quote(row_id: str) -> str:
+    """urllib.parse.quote(row_id, safe=""), at once for the common ids (letters, digits, colons)."""
+    return row_id.replace(":", "%3A") if _PLAIN_ID.fullmatch(row_id) else urllib.parse.quote(row_id, safe="")
+
+
 def iri(kind: str, row_id: str) -> URIRef:
-    return ID[f"{kind}/{urllib.parse.quote(row_id, safe='')}"]
+    return ID[f"{kind}/{_quote(row_id)}"]
 
 
 def work_iri(work_id: str) -> URIRef:
@@ -98,47 +108,75 @@ def node_iri(data: dict) -> URIRef:
     return work_iri(data["row_id"]) if data["type"] == "work" else iri(data["type"], data["row_id"])
 
 
-def _line_range(g: Graph, subject: URIRef, span: dict) -> None:
-    """subject prov:wasDerivedFrom <document#Lstart-Lend>, a range of lines of the policy's document."""
-    document = iri("document", span["policy"])
-    lines = URIRef(f"{document}#L{span['line_start']}-L{span['line_end']}")
-    g.add((subject, PROV.wasDerivedFrom, lines))
-    g.add((lines, RDF.type, KB.LineRange))
-    g.add((lines, DCTERMS.isPartOf, document))
-    for key, predicate in (("line_start", KB.lineStart), ("line_end", KB.lineEnd), ("char_start", KB.charStart),
-                           ("char_end", KB.charEnd)):
-        if key in span:
-            g.add((lines, predicate, Literal(span[key])))
+_INTEGER = f"^^<{XSD.integer}>"
 
 
-def to_rdf(model: nx.MultiDiGraph) -> Graph:
-    """Every node with its classes, facts and provenance, and every edge as its predicate."""
-    g = Graph(bind_namespaces="none")
-    for prefix, namespace in PREFIXES.items():
-        g.bind(prefix, namespace)
-    for _, data in model.nodes(data=True):
-        subject = node_iri(data)
-        for rdf_class in CLASSES[data["type"]]:
-            g.add((subject, RDF.type, rdf_class))
-        if data["type"] not in ("document", "code", "issuer"):
-            g.add((subject, KB.id, Literal(data["row_id"])))
-        if data["type"] in ("statement", "section", "external_policy", "trial", "guideline"):
-            g.add((subject, RDFS.label, Literal(data["label"])))
-        for fact, value in data["props"].items():
-            mapping = PROPERTIES[(data["type"], fact)]
-            predicate, make = mapping if isinstance(mapping, tuple) else (mapping, Literal)
-            term = make(value)
-            if term is not None:
-                g.add((subject, predicate, term))
-        if "span" in data:
-            _line_range(g, subject, data["span"])
-    for tail, head, data in model.edges(data=True):
-        predicate, inverse = PREDICATES[data["type"]]
-        tail_iri, head_iri = node_iri(model.nodes[tail]), node_iri(model.nodes[head])
-        g.add((head_iri, predicate, tail_iri) if inverse else (tail_iri, predicate, head_iri))
-    return g
+def _nt(term) -> str:
+    """A term in N-Triples, as rdflib writes it: IRIs and plain strings and integers here, fast; the few
+    other literals (years, decimals) by rdflib."""
+    if type(term) is str:
+        return '"' + term.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"').replace("\r", "\\r") + '"'
+    if type(term) is int:
+        return f'"{term}"{_INTEGER}'
+    if isinstance(term, URIRef):
+        return f"<{term}>"
+    return _quoteLiteral(term if isinstance(term, Literal) else Literal(term))
+
+
+def _node_lines(node_id: str, label: str, facts: dict) -> Iterator[str]:
+    """A node's classes, facts and provenance (prov:wasDerivedFrom the range of lines it was read from)."""
+    node_type, row_id = node_id.split("/", 1)
+    subject = _nt(node_iri({"type": node_type, "row_id": row_id}))
+    for rdf_class in CLASSES[node_type]:
+        yield f"{subject} {_nt(RDF.type)} {_nt(rdf_class)} .\n"
+    if node_type not in ("document", "code", "issuer"):
+        yield f"{subject} {_nt(KB.id)} {_nt(row_id)} .\n"
+    if node_type in ("statement", "section", "external_policy", "trial", "guideline"):
+        yield f"{subject} {_nt(RDFS.label)} {_nt(label)} .\n"
+    for fact, value in facts["props"].items():
+        mapping = PROPERTIES[(node_type, fact)]
+        predicate, make = mapping if isinstance(mapping, tuple) else (mapping, None)
+        term = make(value) if make else value
+        if term is not None:
+            yield f"{subject} {_nt(predicate)} {_nt(term)} .\n"
+    span = facts.get("span")
+    if span:
+        document = iri("document", span["policy"])
+        lines = _nt(URIRef(f"{document}#L{span['line_start']}-L{span['line_end']}"))
+        yield f"{subject} {_nt(PROV.wasDerivedFrom)} {lines} .\n"
+        yield f"{lines} {_nt(RDF.type)} {_nt(KB.LineRange)} .\n"
+        yield f"{lines} {_nt(DCTERMS.isPartOf)} {_nt(document)} .\n"
+        for key, predicate in _SPAN_PREDICATES:
+            if key in span:
+                yield f"{lines} {_nt(predicate)} {_nt(span[key])} .\n"
+
+
+_SPAN_PREDICATES = (("line_start", KB.lineStart), ("line_end", KB.lineEnd), ("char_start", KB.charStart),
+                    ("char_end", KB.charEnd))
+
+
+def _end(node_id: str) -> str:
+    node_type, row_id = node_id.split("/", 1)
+    return _nt(node_iri({"type": node_type, "row_id": row_id}))
+
+
+def ntriples(conn) -> Iterator[str]:
+    """The knowledge base's RDF as N-Triples lines, read row by row from the graph persisted in its nodes and
+    edges tables (node ids are "<type>/<row id>"): every node with its classes, facts and provenance, every
+    edge as its predicate. A triple may come twice; RDF stores keep one."""
+    for node_id, label, attributes in conn.execute("select id, label, attributes from nodes order by id"):
+        yield from _node_lines(node_id, label, json.loads(attributes))
+    predicates = {kind: (_nt(predicate), inverse) for kind, (predicate, inverse) in PREDICATES.items()}
+    for source, target, kind in conn.execute("select source, target, type from edges order by id"):
+        predicate, inverse = predicates[kind]
+        tail, head = _end(source), _end(target)
+        yield f"{head} {predicate} {tail} .\n" if inverse else f"{tail} {predicate} {head} .\n"
 
 
 def build_rdf(conn) -> Graph:
-    """The knowledge base's RDF, from the graph persisted in its nodes and edges tables."""
-    return to_rdf(load_graph(conn))
+    """The knowledge base's RDF as an rdflib graph, with the prefixes bound (for export and tests)."""
+    g = Graph(bind_namespaces="none")
+    for prefix, namespace in PREFIXES.items():
+        g.bind(prefix, namespace)
+    g.parse(data="".join(ntriples(conn)), format="nt")
+    return g

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .mapping import build_rdf
+from .mapping import ntriples
 
 STAMP_FILE = "BUILD"
 
@@ -40,12 +40,17 @@ def write_store(db_path: Path) -> Path:
     target = store_path(db_path)
     fresh = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     shutil.rmtree(fresh, ignore_errors=True)
-    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
-        triples = build_rdf(conn).serialize(format="nt", encoding="utf-8")
-        stamp = stamp_of(conn)
+    triples = fresh.with_name(fresh.name + ".nt")
     try:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        try:
+            with open(triples, "w", encoding="utf-8") as file:  # streamed: never the whole RDF in memory
+                file.writelines(ntriples(conn))
+            stamp = stamp_of(conn)
+        finally:
+            conn.close()
         store = ox.Store(str(fresh))
-        store.bulk_load(triples, format=ox.RdfFormat.N_TRIPLES)
+        store.bulk_load(path=str(triples), format=ox.RdfFormat.N_TRIPLES)
         store.flush()
         del store
         (fresh / STAMP_FILE).write_text(str(stamp), encoding="ascii")
@@ -56,6 +61,7 @@ def write_store(db_path: Path) -> Path:
         shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(fresh, ignore_errors=True)
+        triples.unlink(missing_ok=True)
     return target
 
 

@@ -124,10 +124,30 @@ def _missing_pmids(out: _Collector, work_id: str, refs: list[dict], base: dict, 
             out.add("pmid-missing", work_id, ref, None, "pmid", None, None, "no PMID given")
 
 
+class _Listed:
+    """The reference entries by year and folded first author, to find those an "Author (Year)" names without
+    scanning every entry for each passage: in by_work's order, and each name's answer kept for the next."""
+
+    def __init__(self, by_work: dict[str, list[dict]]):
+        self.index: dict[int | None, dict[str, list[tuple[int, dict]]]] = {}
+        for order, ref in enumerate(r for work in by_work.values() for r in work):
+            self.index.setdefault(ref["year"], {}).setdefault(fold(ref["first_author"]), []).append((order, ref))
+        self.answers: dict[tuple[str, int], list[dict]] = {}
+
+    def named(self, name: str, year: int) -> list[dict]:
+        key = (fold(name), year)
+        if key not in self.answers:
+            found = [hit for author, hits in self.index.get(year, {}).items()
+                     if fuzz.ratio(key[0], author) >= AUTHOR_MATCH for hit in hits]
+            self.answers[key] = [ref for _, ref in sorted(found, key=lambda hit: hit[0])]
+        return self.answers[key]
+
+
 def _text_mismatches(out: _Collector, references: list[dict], citations: list[dict], targets: list[dict],
                      by_work: dict[str, list[dict]]) -> None:
     """A passage names "Author (Year)" but the entry its marker points to is another paper."""
     refs = {r["id"]: r for r in references}
+    listed = _Listed(by_work)
     cited: dict[str, list[dict]] = defaultdict(list)
     for target in targets:
         if target["reference_id"]:
@@ -141,9 +161,7 @@ def _text_mismatches(out: _Collector, references: list[dict], citations: list[di
         if any(fuzz.ratio(fold(name), fold(r["first_author"])) >= AUTHOR_MATCH and r["year"] == year
                for r in pointed):
             continue
-        elsewhere = [r for work in by_work.values() for r in work
-                     if r["year"] == year and fuzz.ratio(fold(name), fold(r["first_author"])) >= AUTHOR_MATCH
-                     and r["policy_id"] != citation["policy_id"]]
+        elsewhere = [r for r in listed.named(name, year) if r["policy_id"] != citation["policy_id"]]
         ref = pointed[0]
         detail = (f"the passage names {name} ({year}), but its marker {citation['marker']} points to "
                   f"{ref['first_author']} ({ref['year']})")

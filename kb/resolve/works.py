@@ -26,21 +26,37 @@ class _Candidate:
     title: str
 
 
-def _match(ref: dict, candidates: list[_Candidate]) -> tuple[_Candidate, float] | None:
-    title = fold(ref["title"])
-    if len(title.split()) < 4:
-        return None  # too short to match on
-    author, year = fold(ref["first_author"]), ref["year"]
-    best: tuple[_Candidate, float] | None = None
-    for cand in candidates:
-        if year and cand.year and year != cand.year:
-            continue
-        if fuzz.ratio(author, cand.author) < AUTHOR_MATCH:
-            continue
-        score = fuzz.token_set_ratio(title, cand.title)
-        if score >= TITLE_MATCH and (best is None or score > best[1]):
-            best = (cand, score)
-    return best
+class _Candidates:
+    """The works seen so far, blocked by year and then by folded first author, so that a reference is compared
+    only with the works it could match (of its year or of none, by an author near its own), not all of them.
+    The result is what a scan of every work in the order seen would give: the best title score, the first
+    seen among equals."""
+
+    def __init__(self):
+        self.by_year: dict[int | None, dict[str, list[tuple[int, _Candidate]]]] = {}
+        self.seen = 0
+
+    def add(self, cand: _Candidate) -> None:
+        self.by_year.setdefault(cand.year, {}).setdefault(cand.author, []).append((self.seen, cand))
+        self.seen += 1
+
+    def match(self, ref: dict) -> tuple[_Candidate, float] | None:
+        title = fold(ref["title"])
+        if len(title.split()) < 4:
+            return None  # too short to match on
+        author, year = fold(ref["first_author"]), ref["year"]
+        blocks = [authors for cand_year, authors in self.by_year.items()
+                  if not year or not cand_year or cand_year == year]
+        best: tuple[int, _Candidate, float] | None = None
+        for authors in blocks:
+            for cand_author, cands in authors.items():
+                if fuzz.ratio(author, cand_author) < AUTHOR_MATCH:
+                    continue
+                for seen, cand in cands:
+                    score = fuzz.token_set_ratio(title, cand.title)
+                    if score >= TITLE_MATCH and (best is None or (score, -seen) > (best[2], -best[0])):
+                        best = (seen, cand, score)
+        return (best[1], best[2]) if best else None
 
 
 def resolve_works(references: list[dict], guideline_of: dict[str, dict]) -> list[dict]:
@@ -50,7 +66,7 @@ def resolve_works(references: list[dict], guideline_of: dict[str, dict]) -> list
     """
     works: dict[str, dict] = {}
     members: dict[str, list[dict]] = {}
-    candidates: list[_Candidate] = []
+    candidates = _Candidates()
 
     def join(ref: dict, work_id: str, method: str, score: float | None) -> None:
         ref.update(work_id=work_id, match_method=method, match_score=score)
@@ -58,7 +74,7 @@ def resolve_works(references: list[dict], guideline_of: dict[str, dict]) -> list
             works[work_id] = {"id": work_id, "kind": _kind(ref, guideline_of), "pmid": ref["pmid"]}
             members[work_id] = []
             if ref["title"]:
-                candidates.append(_Candidate(work_id, fold(ref["first_author"]), ref["year"], fold(ref["title"])))
+                candidates.add(_Candidate(work_id, fold(ref["first_author"]), ref["year"], fold(ref["title"])))
         members[work_id].append(ref)
 
     ordered = sorted(references, key=lambda r: (r["pmid"] is None, r["policy_id"], r["position"]))
@@ -71,7 +87,7 @@ def resolve_works(references: list[dict], guideline_of: dict[str, dict]) -> list
             key = slug(guideline["body"], guideline["topic"], guideline["version"] or guideline["year"])
             join(ref, f"guideline:{key}", "guideline", None)
             continue
-        found = _match(ref, candidates)
+        found = candidates.match(ref)
         if found:
             join(ref, found[0].work_id, "fuzzy", round(found[1], 1))
         else:

@@ -44,8 +44,12 @@ def atomic_database(db_path: Path, start_from: Path | None = None):
         if db_path.exists():
             os.chmod(tmp, stat.S_IMODE(os.stat(db_path).st_mode))
         db = sqlite_utils.Database(tmp)
+        # No journal on disk and no sync per commit: a failed write discards the whole file anyway.
+        db.execute("PRAGMA journal_mode = MEMORY")
+        db.execute("PRAGMA synchronous = OFF")
         yield db
         db.close()
+        _fsync(tmp)  # once, before the rename makes the file the knowledge base
         try:
             os.replace(tmp, db_path)
         except OSError as exc:
@@ -85,19 +89,27 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _fsync(path: Path) -> None:
+    with open(path, "rb+") as file:
+        os.fsync(file.fileno())
+
+
 def _companions(tmp: Path) -> list[Path]:
     return [tmp] + [tmp.with_name(tmp.name + suffix) for suffix in ("-journal", "-wal", "-shm")]
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write path whole or not at all: a temporary file beside it, renamed over it when complete."""
+def write_atomically(path: Path, data: bytes, sync: bool = True) -> None:
+    """Write path whole or not at all: a temporary file beside it, renamed over it when complete.
+
+    sync=False skips the fsync, for a cache: after a crash its entry may be empty, which reads as a miss."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
         with open(tmp, "xb") as file:
             file.write(data)
             file.flush()
-            os.fsync(file.fileno())
+            if sync:
+                os.fsync(file.fileno())
         if path.exists():
             os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
         os.replace(tmp, path)

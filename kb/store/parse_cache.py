@@ -49,11 +49,19 @@ class ParseCache:
         self.hits += 1
         return policy
 
+    def holds(self, sha256: str, source: str) -> bool:
+        """Whether an entry is there (it may still prove unreadable), without reading it."""
+        return (self.folder / f"{self._key(sha256, source)}.pickle").is_file()
+
     def put(self, sha256: str, source: str, policy) -> None:
+        self.put_pickled(sha256, source, pickle.dumps(policy, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def put_pickled(self, sha256: str, source: str, data: bytes) -> None:
+        """Keep a parsed document already pickled (as parsing processes hand it over)."""
         key = self._key(sha256, source)
         self.used.add(key)
         try:
-            write_atomically(self.folder / f"{key}.pickle", pickle.dumps(policy, protocol=pickle.HIGHEST_PROTOCOL))
+            write_atomically(self.folder / f"{key}.pickle", data, sync=False)
         except OSError:
             pass  # a cache that cannot be written only costs the next build time
 

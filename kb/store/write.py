@@ -1,21 +1,41 @@
-"""Write the rows of every table, with the schema's keys, indexes, full-text search and views."""
+"""Write the rows of every table, with the schema's keys, indexes, full-text search and views.
+
+Three steps, so a build can stream the rows it need not keep (each document's lines) as it reads
+them: create the tables, insert rows (any number of times, in the caller's transaction), then add
+the indexes, full-text search and views once every row is in.
+"""
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import sqlite_utils
 
 from .schema import TABLES, VIEWS
 
 
-def write_tables(db: sqlite_utils.Database, tables: dict[str, list[dict]]) -> None:
-    """Create every table of the schema and insert its rows; a row whose columns disagree is an error."""
+def create_tables(db: sqlite_utils.Database) -> None:
     for name, table in TABLES.items():
-        columns = table.column_types
-        db[name].create(columns, pk=table.pk, foreign_keys=table.references)
-        rows = tables[name]
+        db[name].create(table.column_types, pk=table.pk, foreign_keys=table.references)
+
+
+def insert_rows(db: sqlite_utils.Database, name: str, rows: Iterable[dict]) -> None:
+    """Insert rows into a table, in the open transaction; a row whose columns disagree is an error."""
+    columns = list(TABLES[name].column_types)
+    expected = set(columns)
+
+    def values():
         for row in rows:
-            if set(row) != set(columns):
-                raise ValueError(f"{name}: row columns {sorted(set(row) ^ set(columns))} disagree with the schema")
-        db[name].insert_all(rows, batch_size=500)
+            if row.keys() != expected:
+                raise ValueError(f"{name}: row columns {sorted(set(row) ^ expected)} disagree with the schema")
+            yield tuple(row[c] for c in columns)
+
+    db.conn.executemany(f"insert into [{name}] ({', '.join(f'[{c}]' for c in columns)}) "
+                        f"values ({', '.join('?' * len(columns))})", values())
+
+
+def finish_tables(db: sqlite_utils.Database) -> None:
+    """Indexes, full-text search (filled from the rows now in) and views."""
+    for name, table in TABLES.items():
         for column in table.indexes + [fk for fk, *_ in table.foreign_keys]:
             db[name].create_index([column], if_not_exists=True)
         if table.fts:
