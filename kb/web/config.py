@@ -2,15 +2,21 @@
 canned queries are. The SPARQL endpoint's own bounds are read in sparql.py."""
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 
 from ..queries import DEFAULT_QUERIES
 
 DEFAULT_DATABASE = "kb"
+_CONFIGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _config(datasette) -> dict:
-    return datasette.plugin_config("kb") or {}
+    """The settings, read once per Datasette: Datasette merges its whole metadata to answer, and
+    render_cell asks for every cell of a page (a 1,000-row canned query spent 1 s here)."""
+    if datasette not in _CONFIGS:
+        _CONFIGS[datasette] = datasette.plugin_config("kb") or {}
+    return _CONFIGS[datasette]
 
 
 def database_name(datasette) -> str:
