@@ -66,3 +66,10 @@ def plain_typography(text: str) -> str:
     """No-break and other wide spaces, curly quotes, and dashes inside a word or range ("1200–9",
     "non‑small") as their plain forms, one character for one, so every offset still points where it did."""
     return _JOINING_DASH.sub("-", text.translate(_TYPOGRAPHY))
+
+
+def guideline_label(body: str | None, topic: str | None, version: str | None) -> str:
+    """Body, topic and version, the body left out where the topic already names it ("ACR Appropriateness
+    Criteria ...", never "ACR ACR Appropriateness Criteria ...")."""
+    named = bool(body and topic and re.match(rf"{re.escape(body)}\b", topic, re.I))
+    return " ".join(str(x) for x in (None if named else body, topic, version) if x)
