@@ -161,3 +161,16 @@ def test_evidence_profile_on_the_indication_page(page, live_server):
     page.screenshot(path=str(ARTIFACTS / "indication-profile.png"), full_page=True)
     page.goto(live_server + "/kb/works")
     assert page.locator(".facet-info[data-column=design]").count() == 1  # the design facet on works
+
+
+@pytest.mark.parametrize("name", sorted(PAGES) + ["indication-lung", "policy-unknown"])
+def test_no_page_overflows_a_1400_px_window(page, live_server, name):
+    """At 1400 px nothing scrolls sideways, and the search label is whole (it was cut to "Search ev")."""
+    path = {"indication-lung": "/-/indication/lung-neoplasms", "policy-unknown": "/-/policy/nope"}.get(name)
+    page.goto(live_server + (path or PAGES[name][0]))
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.evaluate("window.innerWidth")
+    label = page.locator("label[for=kb-search-q]")
+    assert label.inner_text() == "Search everything"
+    assert page.evaluate("(l => l.scrollWidth <= l.clientWidth)(document.querySelector('label[for=kb-search-q]'))")
+    if name == "indication-lung":
+        page.screenshot(path=str(ARTIFACTS / "indication-lung-1400.png"), full_page=True)

@@ -65,7 +65,12 @@ def test_search_graph_and_missing_pages(get):
     assert 'href="/-/trial/solstice"' in search and 'href="/-/work/pmid:32151777"' in search
     graph = get("/-/graph.json?node=trial/solstice").json()
     assert graph["centre"]["id"] == "trial/solstice" and len(graph["nodes"]) == 10
-    get("/-/policy/no-such-policy", status=404)
+    missing = get("/-/policy/no-such-policy", status=404).text
+    assert "The knowledge base holds no policy with the id “no-such-policy”." in missing
+    assert "The 5 policies it holds" in missing and missing.count('<li><a href="/-/policy/') == 5
+    assert 'href="/-/policy/premera-7.01.92">premera-7.01.92</a>: Cryoablation of Tumors Located' in missing
+    assert "No indication “nope”" in get("/-/indication/nope", status=404).text
+    assert "Works a search for it finds (1)" in get("/-/work/SOLSTICE", status=404).text
     get("/-/graph.json?node=nope", status=404)
     menu = get("/kb").text
     assert 'href="/-/reviewer"' in menu
@@ -79,3 +84,45 @@ def test_work_page_keeps_background_apart_from_evidence(get):
     assert "unnamed-solid-tumors-outside-liver" not in evidence.split("<h2>Coverage statements resting on it</h2>")[1]
     assert background.split("</ul>")[0].count("<li>") == 4
     assert "(cites 51 of the 97 references at once (more than half the list))" in background
+
+
+def test_search_reads_the_policies_text_and_the_trials(get):
+    """lines_fts: every line of every policy; trials_fts: names, registry ids and design. Matches are marked and
+    the rest of the line escaped."""
+    found = get("/-/search?q=uveal+melanoma").text
+    hits = found.split('<ul class="line-hits">')[1].split("</ul>")[0]
+    assert "In the policies' text (4)" in found and hits.count("<li>") == 4
+    assert ('<a href="/-/policy/unnamed-solid-tumors-outside-liver#L27">unnamed-solid-tumors-outside-liver line 27</a>:'
+            '   - B. <mark>Uveal</mark> <mark>melanoma</mark></li>') in hits
+    assert "&#x27;Available from:&#x27;" in hits  # the line's own quotes, escaped
+    randomized = get("/-/search?q=randomized").text
+    assert randomized.count('href="/-/trial/') == 5 and 'href="/-/trial/wang-2015">Wang 2015 RCT</a>' in randomized
+    assert "· multicenter randomized controlled trial" in randomized
+    marked = get("/-/search?q=sup").text  # the raw "<sup>" of a line is text, never markup
+    assert "&lt;<mark>sup</mark>&gt;" in marked and "<sup>[" not in marked.split('<ul class="line-hits">')[1]
+
+
+def test_policy_text_renders_its_markup_and_escapes_the_rest(get):
+    """<b>, <i>, <sup> and **bold** as formatting; block tags (<p>, <ul>, <li>) as line breaks; chips whole words."""
+    html = get("/-/policy/premera-7.01.92").text
+    line = re.search(r'<li id="L36".*?</li>\n', html, re.S).group(0)
+    assert '<span class="text"><b>Cryosurgical ablation, localized renal cell carcinoma</b><br><b>Cryosurgical' in line
+    assert "&lt;" not in line and "<ul" not in line and "<br>• Preservation of kidney function" in line
+    assert "60 mL/min per m<sup>2</sup>)" in line
+    assert '<span class="text"><strong>OR</strong></span>' in html  # line 49: **OR**
+    assert "criterion: Preservation of kidney function is necessary (i.e., the…</a>" in line  # not "the indi"
+    assert 'title="criterion: Preservation of kidney function is necessary (i.e., the…"' in line
+    assert "ACR ACR" not in html and "<li>ACR Appropriateness Criteria: Post-treatment follow-up" in html
+
+
+def test_markup_rendering_is_an_allowlist(get):
+    from kb.web.pages import render_markup
+    assert render_markup("&lt;script&gt;x&lt;/script&gt; &lt;b&gt;open") == "&lt;script&gt;x&lt;/script&gt; &lt;b&gt;open"
+    assert render_markup("&lt;b onclick=&quot;x&quot;&gt;y&lt;/b&gt;") == "&lt;b onclick=&quot;x&quot;&gt;y&lt;/b&gt;"
+    assert render_markup("a * b 2*3 *Test J*. **B**") == "a * b 2*3 <em>Test J</em>. <strong>B</strong>"
+
+
+def test_canned_query_pages_are_titled_by_their_title_line(get):
+    page = get("/kb/coverage_by_indication").text
+    assert "<title>kb: Coverage by indication across policies</title>" in page
+    assert "<title>kb: select 1</title>" in get("/kb?sql=select+1").text

@@ -390,14 +390,24 @@ class KnowledgeBase:
                                        from statements_fts f join statements s on s.rowid = f.rowid
                                        where statements_fts match ? order by bm25(statements_fts) limit ?""",
                                     [expression, limit]),
-            "trials": self.rows("select id, coalesce(name, full_name) as name, registry_id from trials where "
-                                + containing("coalesce(name, '') || ' ' || full_name || ' ' || "
-                                             "coalesce(registry_id, '')"), like),
+            "trials": self.rows("""select t.id, coalesce(t.name, t.full_name) as name, t.registry_id, t.design
+                                   from trials_fts f join trials t on t.rowid = f.rowid
+                                   where trials_fts match ? order by bm25(trials_fts) limit ?""", [expression, limit]),
+            "lines": self.lines_matching(expression, limit),
+
             "guidelines": self.rows("select id, body, topic, version from guidelines where "
                                     + containing("coalesce(body, '') || ' ' || coalesce(topic, '')"), like),
             "policies": self.rows("select id, title from policies where "
                                   + containing("title || ' ' || coalesce(issuer, '')"), like),
         }
+
+    def lines_matching(self, expression: str, limit: int) -> list[dict]:
+        """Lines of the policies' own text matching an FTS5 expression, best first, each with a snippet whose
+        matches are wrapped in \x02...\x03 (the page escapes the text, then marks them)."""
+        return self.rows("""select l.policy_id, l.n, p.title, snippet(lines_fts, 0, char(2), char(3), '…', 24) as snippet
+                            from lines_fts f join lines l on l.rowid = f.rowid join policies p on p.id = l.policy_id
+                            where lines_fts match ? order by bm25(lines_fts), l.policy_id, l.n limit ?""",
+                         [expression, limit])
 
     def neighbourhood(self, node_id: str, limit: int = 150) -> dict | None:
         """A graph node, its neighbours and the edges between them (at most `limit` edges); None if no node."""

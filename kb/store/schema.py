@@ -33,7 +33,8 @@ TABLES: dict[str, Table] = {
                             "issuer_line:int issuer_note:str file:str original_name:str sha256:str reviewed_sha256:str "
                             "review_status:str n_lines:int text:str title_line:int original:str "
                             "original_sha256:str added:str", indexes=["issuer"]),
-    "lines": Table(("policy_id", "n"), "policy_id:str n:int text:str origin:str", [("policy_id", "policies")]),
+    "lines": Table(("policy_id", "n"), "policy_id:str n:int text:str origin:str", [("policy_id", "policies")],
+                   fts=["text"]),
     "policy_fields": Table("id", "id:str policy_id:str label:str value:str date:str context:str " + SPAN,
                            [("policy_id", "policies")], ["label"]),
     "sections": Table("id", "id:str policy_id:str number:int parent_id:str level:int heading:str path:str "
@@ -96,7 +97,8 @@ TABLES: dict[str, Table] = {
                                    ["indication_id"]),
     "trials": Table("id", "id:str name:str full_name:str design:str phase:str population:str intervention:str "
                           "comparator:str patients:int lesions:int planned_enrollment:int registry_id:str",
-                    indexes=["registry_id"]),
+                    indexes=["registry_id"],
+                    fts=["name", "full_name", "registry_id", "design", "population", "intervention", "comparator"]),
     "trial_publications": Table(("trial_id", "work_id"), "trial_id:str work_id:str role:str",
                                 [("trial_id", "trials"), ("work_id", "works")], ["work_id"]),
     "trial_sources": Table("id", "id:str trial_id:str policy_id:str quote:str " + SPAN,

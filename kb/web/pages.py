@@ -17,7 +17,7 @@ from ..cite.csl import csl_item
 from ..cite.formats import STYLES, formatted
 from ..store.designs import ORDER
 from ..store.read import KnowledgeBase
-from ..text import line_offsets
+from ..text import guideline_label, line_offsets
 
 CYTOSCAPE = "vendor/cytoscape-3.34.4.min.js"
 
@@ -43,7 +43,7 @@ def policy(kb: KnowledgeBase, policy_id: str) -> dict | None:
         mark("statement", s, f"statement {s['ordinal']}: {s['indication']} — {s['status']}", f"#statement-{s['ordinal']}")
     criteria = kb.criteria(policy_id)
     for c in criteria:
-        mark("criterion", c, f"criterion: {c['text'][:60]}", f"#statement-{c['statement_id'].split(':')[-1]}")
+        mark("criterion", c, f"criterion: {clip(c['text'], 60)}", f"#statement-{c['statement_id'].split(':')[-1]}")
     codes = kb.codes(policy_id)
     for c in codes:
         mark("code", c, f"{c['system']} {c['code']}" + (f" ({c['status']})" if c["status"] else ""), "#codes")
@@ -69,8 +69,21 @@ def policy(kb: KnowledgeBase, policy_id: str) -> dict | None:
         s["criteria"] = [c for c in criteria if c["statement_id"] == s["id"]]
         s["indications"] = kb.statement_indications(s["id"])
     return {"policy": p, "lines": lines, "statements": statements, "codes": codes, "references": references,
-            "fields": [f for f in fields if f["date"] is not None], "guidelines": kb.policy_guidelines(policy_id),
+            "fields": [f for f in fields if f["date"] is not None], "guidelines": labelled(kb.policy_guidelines(policy_id)),
             "trials": kb.policy_trials(policy_id), **currency(kb, "policy_id", policy_id)}
+
+
+def clip(text: str, limit: int) -> str:
+    """At most limit characters, cut between words and marked "…" where cut: a chip never ends mid-word."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:(")
+    return f"{cut}…"
+
+
+def labelled(guidelines: list[dict]) -> list[dict]:
+    """Guidelines, each with its label (body, topic, version; the body once)."""
+    return [{**g, "label": guideline_label(g["body"], g["topic"], g["version"])} for g in guidelines]
 
 
 def currency(kb: KnowledgeBase, column: str, value: str) -> dict:
@@ -104,7 +117,28 @@ def _line_html(raw: str, offset: int, citations: list[dict], ref_line: dict[int,
         out.append(f'<sup class="citation">[{", ".join(parts)}]</sup>')
         at = end
     out.append(html.escape(raw[at:]))
-    return "".join(out)
+    return render_markup("".join(out))
+
+
+# The markup policy files carry, matched in their escaped form: inline tags shown as formatting where they open
+# and close on the line, block tags as line breaks, **bold** and *italic* as Markdown has them. Nothing else a
+# line holds becomes markup: the rest stays escaped text.
+_INLINE_TAG = re.compile(r"&lt;(b|strong|i|em|u|sup|sub)&gt;(.*?)&lt;/\1&gt;", re.I | re.S)
+_BREAK_TAG = re.compile(r"(?:\s*&lt;(?:p|li|br)(?:\s[^&]*?(?:&quot;[^&]*?&quot;)*[^&]*?)?/?&gt;\s*)+", re.I)
+_DROPPED_TAG = re.compile(r"\s*&lt;/?(?:p|li|ul|ol)(?:\s(?:[^&]|&quot;)*?)?&gt;", re.I)
+_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
+_ITALIC = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*]+?)(?<=[^\s*])\*(?![\w*])")
+
+
+def render_markup(escaped: str) -> str:
+    """An escaped line with its formatting markup rendered (see above)."""
+    previous = None
+    while previous != escaped:  # nested tags: <p><b>...</b></p>
+        previous, escaped = escaped, _INLINE_TAG.sub(lambda m: f"<{m[1].lower()}>{m[2]}</{m[1].lower()}>", escaped)
+    escaped = _BREAK_TAG.sub("<br>", escaped)
+    escaped = _DROPPED_TAG.sub("", escaped)
+    escaped = _BOLD.sub(r"<strong>\1</strong>", escaped)
+    return _ITALIC.sub(r"<em>\1</em>", escaped)
 
 
 class BadRequest(Exception):
@@ -188,20 +222,38 @@ def trial(kb: KnowledgeBase, trial_id: str) -> dict | None:
 
 
 def search_empty() -> dict:
-    return {"works": [], "statements": [], "trials": [], "guidelines": [], "policies": []}
+    return {"works": [], "statements": [], "trials": [], "guidelines": [], "policies": [], "lines": []}
+
+
+MISSING_LISTED = 200  # ids listed on a page for an id the knowledge base lacks; the rest in the table
+
+
+def missing(kb: KnowledgeBase, kind: str, argument: str) -> dict:
+    """What a reviewer page says of an id the knowledge base lacks: that it does not exist, and the ids it holds
+    (policies, indications, trials: the first MISSING_LISTED), or for a work, the works a search for it finds."""
+    known = {"policy": lambda: [(p["id"], p["title"]) for p in kb.policies()],
+             "indication": lambda: [(i["id"], i["label"]) for i in kb.indications()],
+             "trial": lambda: [(t["id"], t["label"]) for t in kb.trials()]}.get(kind, list)()
+    found = search(kb, argument) if kind == "work" else search_empty()
+    return {**found, "kind": kind, "argument": argument, "known": known[:MISSING_LISTED], "n_known": len(known),
+            "table": {"policy": "policies", "indication": "indications", "trial": "trials"}.get(kind)}
 
 
 SEARCH_WORDS = 12  # more words than this find nothing more, and SQLite's FTS refuses very long expressions
 
 
 def search(kb: KnowledgeBase, query: str) -> dict:
-    """Works, statements, trials, guidelines and policies matching every word (as a prefix)."""
+    """Works, statements, trials, guidelines, policies and the policies' lines matching every word (as a prefix)."""
     words = re.findall(r"\w+", query)
     if not words:
         return search_empty()
     if len(words) > SEARCH_WORDS:
         return {**search_empty(), "search_error": f"{len(words)} words: search takes at most {SEARCH_WORDS}"}
-    return kb.search(words)
+    found = kb.search(words)
+    found["guidelines"] = labelled(found["guidelines"])
+    for line in found["lines"]:
+        line["snippet_html"] = html.escape(line["snippet"]).replace("\x02", "<mark>").replace("\x03", "</mark>")
+    return found
 
 
 def coverage_grid(kb: KnowledgeBase, group: str, status: str) -> dict:

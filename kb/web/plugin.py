@@ -141,13 +141,18 @@ def _page(template: str, load, key: str | None = "id"):
         argument = request.url_vars.get("id") if key == "id" else request.args.get(key, "") if key else None
         data = await _read(datasette, lambda kb: load(kb, argument) if key else load(kb))
         if data is None:
-            return Response.html(await datasette.render_template(
-                "search.html", {"search_query": argument, **pages.search_empty()}, request=request), status=404)
+            return await _missing(datasette, request, template.removesuffix(".html"), argument)
         if key == "q":
             data = {**data, "search_query": argument}
         html = await datasette.render_template(template, data, request=request)
         return Response.html(html, status=400 if data.get("search_error") else 200)
     return view
+
+
+async def _missing(datasette, request, kind: str, argument: str):
+    """404 for an id the knowledge base lacks: it says so, and lists the ids it holds (pages.missing)."""
+    data = await _read(datasette, lambda kb: pages.missing(kb, kind, argument))
+    return Response.html(await datasette.render_template("missing.html", data, request=request), status=404)
 
 
 async def graph_page(datasette, request):
@@ -212,8 +217,7 @@ async def indication_page(datasette, request):
     except pages.Unknown as error:
         return await _message(datasette, request, "No such page", str(error), 404)
     if data is None:
-        return Response.html(await datasette.render_template(
-            "search.html", {"search_query": request.url_vars["id"], **pages.search_empty()}, request=request), status=404)
+        return await _missing(datasette, request, "indication", request.url_vars["id"])
     return Response.html(await datasette.render_template("indication.html", data, request=request))
 
 
