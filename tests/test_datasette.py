@@ -170,3 +170,20 @@ def test_the_plugin_serves_the_database_its_settings_name(kb_path, tmp_path):
     assert asyncio.run(misnamed.client.get("/-/graph.json?node=trial/solstice")).json()["error"] == (
         "no database 'nope' is served: name the knowledge base in metadata.yml (plugins: kb: database)")
     assert asyncio.run(misnamed.client.get("/")).status_code == 200
+
+
+def test_every_table_says_its_source_and_licence(get):
+    """The payers' terms for what was read from their documents (the database's source and licence); NLM's terms
+    for PubMed and MeSH; ClinicalTrials.gov's for registry records."""
+    nlm = "https://www.nlm.nih.gov/databases/download/terms_and_conditions.html"
+    for table, source_url, license_url in [("pubmed_articles", "https://pubmed.ncbi.nlm.nih.gov/", nlm),
+                                           ("search_hits", "https://pubmed.ncbi.nlm.nih.gov/", nlm),
+                                           ("indications", "https://www.nlm.nih.gov/mesh/meshhome.html", nlm),
+                                           ("registry_studies", "https://clinicaltrials.gov/",
+                                            "https://clinicaltrials.gov/about-site/terms-conditions")]:
+        page = get(f"/kb/{table}").text
+        assert f'href="{source_url}"' in page and f'href="{license_url}"' in page, table
+    for table in ("policies", "lines", "statements"):
+        page = get(f"/kb/{table}").text
+        assert "Each payer&#39;s own terms: copyright stays with the issuer" in page, table
+        assert "The payers&#39; published medical policies: data/policies/" in page, table
