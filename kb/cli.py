@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import importlib
 import json
 import os
 import sys
@@ -10,29 +11,40 @@ from pathlib import Path
 
 import click
 
-from .cite import FORMATS, STYLES, describe, lookup
-from .curation import CurationError, load_curation
-from .enrich import Settings
-from .enrich.cache import DEFAULT_CACHE, DEFAULT_REGISTRY_CACHE, CacheError
-from .enrich.ctgov import CtgovSettings
-from .enrich.registry import fetch_registry
-from .enrich.study import StudyError
-from .enrich.pubmed import RecordError
 from .queries import DEFAULT_QUERIES, load_queries, parameters
-from .rdf.mapping import build_rdf
-from .rdf.guard import check
-from .rdf.sparql import Limits, QueryRefused, formats, run, store_for
-from .store.atomic import TargetError
-from .store.present import FORMATS as TABLE_FORMATS
-from .store.present import render
-from .store.read import KnowledgeBase, NotAKnowledgeBase, QueryError
-from .convert import ConvertError
-from .convert.add import add_policy
-from .pipeline import BuildError, build, enrich, new_evidence
 
 DEFAULT_DB = Path("build/kb.db")
 DEFAULT_DATA = Path("data")
 EXIT_NOT_LOADED = 3  # `kb build` wrote the knowledge base, but without some documents
+
+class _Later:
+    """A constant of a heavier module, imported only when a command needs it: as an option's default
+    (click calls it, and --help shows its str()) or as _LaterChoice's choices. So `kb --help` and the
+    light commands do not import the enrich, RDF, citation or web stacks (each command imports its own)."""
+
+    def __init__(self, module: str, path: str):
+        self.module, self.path = module, path
+
+    def __call__(self):
+        value = importlib.import_module(self.module, __package__)
+        for name in self.path.split("."):
+            value = getattr(value, name)
+        return value
+
+    def __str__(self) -> str:
+        return str(self())
+
+
+class _LaterChoice(click.Choice):
+    """click.Choice of a _Later constant."""
+
+    def __init__(self, choices: _Later):
+        self.later, self.case_sensitive = choices, True
+
+    @property
+    def choices(self) -> tuple:
+        return tuple(self.later())
+
 
 db_option = click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_DB,
                          show_default=True, help="SQLite file of the knowledge base.")
@@ -61,6 +73,10 @@ def build_command(db_path: Path, data_dir: Path, cache_path: Path | None, strict
       3  written, but some documents could not be loaded (see the messages)
       1  nothing written (bad data, --strict, or DB's folder not writable)
     """
+    from .curation import CurationError
+    from .pipeline import BuildError, build
+    from .store.atomic import TargetError
+
     def show(problem):
         if problem.severity != "info" or not quiet:
             click.echo(str(problem), err=True)
@@ -92,6 +108,8 @@ def build_command(db_path: Path, data_dir: Path, cache_path: Path | None, strict
 @click.option("--replace", is_flag=True, help="Overwrite a policy of the same id.")
 def add_command(original: Path, data_dir: Path, policy_id: str | None, issuer: str | None, replace: bool):
     """Bring in a policy as published (PDF, HTML, Word .docx or text): its text, manifest entry and original."""
+    from .convert import ConvertError
+    from .convert.add import add_policy
     try:
         added = add_policy(original, data_dir, policy_id, issuer, replace)
     except ConvertError as exc:
@@ -117,8 +135,9 @@ def add_command(original: Path, data_dir: Path, policy_id: str | None, issuer: s
 
 @cli.command(name="enrich")
 @db_option
-@click.option("--cache", "cache_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_CACHE,
-              show_default=True, help="SQLite file holding fetched PubMed records (outside build/).")
+@click.option("--cache", "cache_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=_Later(".enrich.cache", "DEFAULT_CACHE"), show_default=True,
+              help="SQLite file holding fetched PubMed records (outside build/).")
 @click.option("--eutils-url", help="E-utilities base URL [default: $KB_EUTILS_URL, else NCBI's].")
 @click.option("--refresh", is_flag=True, help="Fetch again even the records already cached.")
 @click.option("--import", "imports", multiple=True, type=click.Path(dir_okay=False, exists=True, path_type=Path),
@@ -126,6 +145,11 @@ def add_command(original: Path, data_dir: Path, policy_id: str | None, issuer: s
 @click.option("--require-network", is_flag=True, help="Exit non-zero when any record could not be fetched.")
 def enrich_command(db_path, cache_path, eutils_url, refresh, imports, require_network):
     """Fetch the PubMed records of every cited PMID (cached), match citations without one, and audit them."""
+    from .enrich import Settings
+    from .enrich.cache import CacheError
+    from .enrich.pubmed import RecordError
+    from .pipeline import enrich
+    from .store.atomic import TargetError
     if not db_path.is_file():
         raise click.ClickException(f"{db_path}: no knowledge base here; run `kb build` first")
     settings = Settings(base_url=eutils_url) if eutils_url else Settings()
@@ -157,14 +181,17 @@ def enrich_command(db_path, cache_path, eutils_url, refresh, imports, require_ne
                                    f"citations could not be fetched")
 
 
-def _open(db_path: Path) -> KnowledgeBase:
+def _open(db_path: Path):
+    """The KnowledgeBase at db_path, or one line saying what to do."""
+    from .store.read import KnowledgeBase, NotAKnowledgeBase
     try:
         return KnowledgeBase.open(db_path)
     except NotAKnowledgeBase as exc:
         raise click.ClickException(str(exc)) from None
 
 
-format_option = click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="table", show_default=True)
+format_option = click.option("--format", "fmt", type=_LaterChoice(_Later(".store.present", "FORMATS")), default="table",
+                             show_default=True)
 
 
 @cli.command(name="query")
@@ -176,6 +203,8 @@ format_option = click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS)
               default=DEFAULT_QUERIES, help="Folder of canned queries (the same files Datasette serves).")
 def query_command(name, db_path, params, fmt, queries_dir):
     """Run canned query NAME from queries/; without NAME, list them."""
+    from .store.present import render
+    from .store.read import QueryError
     queries = load_queries(queries_dir)
     if name is None:
         for key, query in queries.items():
@@ -201,6 +230,7 @@ def query_command(name, db_path, params, fmt, queries_dir):
 @format_option
 def matrix_command(db_path, fmt):
     """The coverage matrix as a grid: an indication per row, a policy per column, statuses in the cells."""
+    from .store.present import render
     with _open(db_path) as kb:
         click.echo(render(*kb.matrix(), fmt), nl=False)
 
@@ -208,7 +238,7 @@ def matrix_command(db_path, fmt):
 @cli.command(name="registry")
 @db_option
 @click.option("--cache", "cache_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=DEFAULT_REGISTRY_CACHE, show_default=True,
+              default=_Later(".enrich.cache", "DEFAULT_REGISTRY_CACHE"), show_default=True,
               help="SQLite file holding fetched ClinicalTrials.gov records (outside build/).")
 @click.option("--ctgov-url", help="ClinicalTrials.gov API v2 base URL [default: $KB_CTGOV_URL, else the registry's].")
 @click.option("--refresh", is_flag=True, help="Fetch again even the records already cached.")
@@ -217,6 +247,11 @@ def matrix_command(db_path, fmt):
 @click.option("--require-network", is_flag=True, help="Exit non-zero when any record could not be fetched.")
 def registry_command(db_path, cache_path, ctgov_url, refresh, imports, require_network):
     """Fetch the ClinicalTrials.gov record of every NCT id the policies and curated trials name (cached)."""
+    from .enrich.cache import CacheError
+    from .enrich.ctgov import CtgovSettings
+    from .enrich.registry import fetch_registry
+    from .enrich.study import StudyError
+    from .store.atomic import TargetError
     _open(db_path).close()  # a knowledge base of this version, or one line saying what to do
     settings = CtgovSettings(base_url=ctgov_url) if ctgov_url else CtgovSettings()
     try:
@@ -250,14 +285,20 @@ def _by_reason(what: str, failures: dict[str, str]) -> None:
 @db_option
 @click.option("--data", "data_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
               default=DEFAULT_DATA, show_default=True, help="Folder whose curation/searches.yml holds the terms.")
-@click.option("--cache", "cache_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_CACHE,
-              show_default=True, help="The PubMed cache: searches and records are kept there.")
+@click.option("--cache", "cache_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=_Later(".enrich.cache", "DEFAULT_CACHE"), show_default=True,
+              help="The PubMed cache: searches and records are kept there.")
 @click.option("--eutils-url", help="E-utilities base URL [default: $KB_EUTILS_URL, else NCBI's].")
 @click.option("--refresh", is_flag=True, help="Search again even what was searched today.")
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="The day the searches run to [default: today].")
 @click.option("--require-network", is_flag=True, help="Exit non-zero when any search could not run.")
 def new_evidence_command(db_path, data_dir, cache_path, eutils_url, refresh, today, require_network):
     """Search PubMed, for each indication a policy covers, for RCTs, reviews and guidelines since its last review."""
+    from .curation import CurationError, load_curation
+    from .enrich import Settings
+    from .enrich.cache import CacheError
+    from .pipeline import new_evidence
+    from .store.atomic import TargetError
     _open(db_path).close()  # a knowledge base of this version, or one line saying what to do
     settings = Settings(base_url=eutils_url) if eutils_url else Settings()
     try:
@@ -289,6 +330,7 @@ def new_evidence_command(db_path, data_dir, cache_path, eutils_url, refresh, tod
 def since_review_command(policy_id, db_path, fmt):
     """What is new since POLICY's last review: new RCTs, reviews and guidelines, its trials' status, and what
     could not be searched (the canned query since_last_review)."""
+    from .store.present import render
     query = load_queries(DEFAULT_QUERIES)["since_last_review"]
     with _open(db_path) as kb:
         summary = kb.since_review(policy_id)
@@ -305,11 +347,13 @@ def since_review_command(policy_id, db_path, fmt):
 @cli.command(name="cite")
 @click.argument("query", required=False)
 @db_option
-@click.option("--style", type=click.Choice(sorted(STYLES)), default="ama", show_default=True)
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--style", type=_LaterChoice(_Later(".cite.formats", "STYLES")), default="ama", show_default=True)
+@click.option("--format", "fmt", type=_LaterChoice(_Later(".cite.formats", "FORMATS")), default="text",
+              show_default=True)
 @click.option("--file", "batch", type=click.File("r"), help="A file of queries, one a line ('-' for stdin).")
 def cite_command(query, db_path, style, fmt, batch):
     """Find a work by PMID, DOI, NCT id, trial name, 'Author Year' or words; cite it; show who cites it."""
+    from .cite import describe, lookup
     if (query is None) == (batch is None):
         raise click.UsageError("give a QUERY or --file LIST")
     with _open(db_path) as kb:
@@ -347,6 +391,7 @@ def cite_command(query, db_path, style, fmt, batch):
 @click.option("-o", "--output", type=click.File("wb"), default="-", help="File to write [default: stdout].")
 def export_command(db_path, fmt, output):
     """The knowledge base as RDF (CiTO, FaBiO, BIBO, DCTERMS, PROV-O, schema.org)."""
+    from .rdf.mapping import build_rdf
     with _open(db_path) as kb:
         graph = build_rdf(kb.conn)
     output.write(graph.serialize(format={"jsonld": "json-ld"}.get(fmt, fmt), encoding="utf-8"))
@@ -357,10 +402,15 @@ def export_command(db_path, fmt, output):
 @db_option
 @format_option
 @click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="Bind ?NAME to a literal.")
-@click.option("--timeout", type=float, default=Limits.seconds, show_default=True, help="Seconds before stopping.")
-@click.option("--limit", type=int, default=Limits.rows, show_default=True, help="Most rows returned.")
+@click.option("--timeout", type=float, default=_Later(".rdf.sparql", "Limits.seconds"), show_default=True,
+              help="Seconds before stopping.")
+@click.option("--limit", type=int, default=_Later(".rdf.sparql", "Limits.rows"), show_default=True,
+              help="Most rows returned.")
 def sparql_command(query, db_path, fmt, params, timeout, limit):
     """Run a read-only SPARQL QUERY (text or a .rq file) over the knowledge base."""
+    from .rdf.guard import check
+    from .rdf.sparql import Limits, QueryRefused, formats, run, store_for
+    from .store.present import render
     text = Path(query).read_text(encoding="utf-8") if query.endswith(".rq") and Path(query).is_file() else query
     limits = Limits(timeout, limit)
     try:
