@@ -174,3 +174,40 @@ def test_no_page_overflows_a_1400_px_window(page, live_server, name):
     assert page.evaluate("(l => l.scrollWidth <= l.clientWidth)(document.querySelector('label[for=kb-search-q]'))")
     if name == "indication-lung":
         page.screenshot(path=str(ARTIFACTS / "indication-lung-1400.png"), full_page=True)
+
+
+def test_graph_view_of_a_policys_large_neighbourhood(page, live_server):
+    """Colour and shape by node type with a legend; edge types filtered by checkboxes; each type's first 15
+    nodes until "show all"; labels for the centre, the pointed node's neighbours, or all once zoomed, never
+    overlapping."""
+    page.goto(live_server + "/-/graph?node=policy/premera-7.01.92")
+    page.wait_for_selector("#cy[data-rendered]")
+    legend = page.inner_text("#graph-legend")
+    assert "work (ellipse): 15 of 51" in legend and "reference (vee): 15 of 51" in legend
+    assert "statement (diamond): 7" in legend and "policy (round-rectangle): 1" in legend
+    styles = page.evaluate("""[...new Set(kbGraph.nodes().map(n => n.data('type')))].map(t =>
+        [t, kbGraph.nodes('[type = "' + t + '"]')[0].style('background-color'),
+            kbGraph.nodes('[type = "' + t + '"]')[0].style('shape')])""")
+    assert len({s[1] for s in styles}) == len({s[2] for s in styles}) == len(styles) >= 10
+    shown = int(page.get_attribute("#cy", "data-rendered"))
+    # the centre and its 139 edges' other ends, at most 15 of a type
+    assert shown == page.evaluate("kbGraph.nodes().not('.hidden').length") == 63
+    page.locator("#graph-legend li[data-type=work] button").click()
+    assert int(page.get_attribute("#cy", "data-rendered")) == shown + 36
+    edges = int(page.get_attribute("#cy", "data-edges"))
+    page.get_by_label("cites_work (51)").uncheck()
+    assert int(page.get_attribute("#cy", "data-edges")) == edges - 51
+    assert "work (ellipse): 0\n" in page.inner_text("#graph-legend")  # reached only through cites_work
+    page.screenshot(path=str(ARTIFACTS / "graph-policy.png"))
+
+    def overlaps() -> int:
+        return page.evaluate("""(() => {
+            const boxes = kbGraph.nodes('.labelled').map(n => n.boundingBox({includeLabels: true, includeNodes: false}));
+            let clashes = 0;
+            boxes.forEach((a, i) => boxes.slice(i + 1).forEach(b => {
+                if (a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2) clashes += 1; }));
+            return clashes; })()""")
+    assert page.evaluate("kbGraph.nodes('.labelled').map(n => n.data('centre'))") == [1]  # only the centre at first
+    page.evaluate("kbGraph.zoom({level: 2.5, position: kbGraph.nodes('[centre = 1]').position()})")
+    assert page.evaluate("kbGraph.nodes('.labelled').length") > 5 and overlaps() == 0
+    page.screenshot(path=str(ARTIFACTS / "graph-policy-zoomed.png"))

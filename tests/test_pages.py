@@ -126,3 +126,14 @@ def test_canned_query_pages_are_titled_by_their_title_line(get):
     page = get("/kb/coverage_by_indication").text
     assert "<title>kb: Coverage by indication across policies</title>" in page
     assert "<title>kb: select 1</title>" in get("/kb?sql=select+1").text
+
+
+def test_graph_page_filters_edge_types_without_script(get):
+    """The edge-type checkboxes are a form: submitted, the edge list keeps only the checked types."""
+    page = get("/-/graph?node=policy/premera-7.01.92").text
+    assert '<input type="checkbox" name="edge" value="cites_work" checked> cites_work (51)' in page
+    assert page.split('<ul class="edges">')[1].split("</ul>")[0].count("<li>") == 139
+    lists = get("/-/graph?node=policy/premera-7.01.92&edge=lists&edge=replaces").text
+    listed = lists.split('<ul class="edges">')[1].split("</ul>")[0]
+    assert listed.count("<li>") == 52 and listed.count("<li>lists: ") == 51
+    assert '<input type="checkbox" name="edge" value="cites_work"> cites_work (51)' in lists
