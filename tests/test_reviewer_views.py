@@ -269,3 +269,24 @@ def test_the_new_views_are_linked_from_home_and_the_menu(get):
     assert 'href="/-/coverage"' in home and 'href="/-/compare"' in home
     policy = get("/-/policy/bcbsma-260").text
     assert 'href="/-/coverage">Coverage grid</a>' in policy and 'href="/-/compare">' in policy
+
+
+def test_the_grid_pages_its_policies(get, monkeypatch):
+    """At thousands of policies the grid shows GRID_POLICIES at a time; two here, so the five seeds fill three pages."""
+    monkeypatch.setattr("kb.web.pages.GRID_POLICIES", 2)
+    columns = []
+    for page in (1, 2, 3):
+        html = get("/-/coverage", page=str(page)).text
+        columns += re.findall(r'<th scope="col"[^>]*><a href="/-/policy/([^"]+)"', html)
+        assert f"page {page} of 3" in html
+    assert len(columns) == len(set(columns)) == 5
+    assert 'href="/-/coverage?status=investigational&amp;page=2"' in get("/-/coverage", status="investigational").text
+    get("/-/coverage", expect=404, page="4")
+    get("/-/coverage", expect=400, page="0")
+    assert len(list(csv.DictReader(io.StringIO(get("/-/coverage.csv").text)))) == 46  # the CSV holds every page
+
+
+def test_an_unknown_policy_message_lists_a_bounded_number_of_ids(get, monkeypatch):
+    monkeypatch.setattr("kb.web.pages.LISTED_IDS", 2)
+    html = get("/-/compare", expect=404, a="nope", b="bcbsma-260").text
+    assert "policies: bcbsks-liver-tumors, bcbsma-260 and 3 more (the form lists them all)" in html

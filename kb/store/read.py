@@ -430,8 +430,26 @@ class KnowledgeBase:
     def statuses(self) -> list[str]:
         return self._ids("select distinct status from statements where status is not null order by status", [])
 
-    def coverage_cells(self, group: str | None = None, status: str | None = None) -> list[dict]:
-        """coverage_matrix rows of the indications in a group (it and all narrower), of one status, if given."""
+    def coverage_cells(self, group: str | None = None, status: str | None = None,
+                       policy_ids: list[str] | None = None) -> list[dict]:
+        """coverage_matrix rows of the indications in a group (it and all narrower), of one status and of these
+        policies, where given."""
+        where, params = self._coverage_filters(group, status)
+        if policy_ids is not None:
+            where.append(f"m.policy_id in ({_marks(policy_ids)})")
+            params += policy_ids
+        return self.rows(f"""select m.*, p.title as policy_title from coverage_matrix m join policies p on p.id = m.policy_id
+                             {'where ' + ' and '.join(where) if where else ''}
+                             order by m.indication, m.indication_id, m.issuer, m.policy_id, m.line_start""", params)
+
+    def coverage_policies(self, group: str | None = None, status: str | None = None) -> list[str]:
+        """The policies with a coverage_matrix row in a group, of a status (as coverage_cells), by issuer and id."""
+        where, params = self._coverage_filters(group, status)
+        return self._ids(f"""select distinct m.policy_id, m.issuer from coverage_matrix m
+                             {'where ' + ' and '.join(where) if where else ''} order by m.issuer, m.policy_id""", params)
+
+    @staticmethod
+    def _coverage_filters(group: str | None, status: str | None) -> tuple[list[str], list]:
         where, params = [], []
         if group is not None:
             where.append("""m.indication_id in (with recursive subtree(id) as (select ? union
@@ -440,9 +458,7 @@ class KnowledgeBase:
         if status is not None:
             where.append("m.status = ?")
             params.append(status)
-        return self.rows(f"""select m.*, p.title as policy_title from coverage_matrix m join policies p on p.id = m.policy_id
-                             {'where ' + ' and '.join(where) if where else ''}
-                             order by m.indication, m.indication_id, m.issuer, m.policy_id, m.line_start""", params)
+        return where, params
 
     def positions(self, policy_id: str) -> list[dict]:
         """A policy's statements, once per indication each names (indication_id null where it names none)."""
@@ -473,23 +489,17 @@ class KnowledgeBase:
             found[row["statement_id"]][row["design"]] = row["n"]
         return dict(found)
 
-    def indication_designs(self, indication_id: str) -> dict[str, int]:
-        """The works cited as evidence on an indication, counted by study design."""
-        return {row["design"]: row["n"] for row in self.rows(
-            """select coalesce(w.design, 'not classified') as design, count(distinct w.id) as n
-               from coverage_matrix m join evidence e on e.statement_id = m.statement_id
-               join works w on w.id = e.work_id where m.indication_id = ? group by 1""", [indication_id])}
-
-    def indication_evidence(self, indication_id: str, limit: int, offset: int = 0) -> tuple[int, list[dict]]:
-        """How many works are cited as evidence on an indication, and a page of them, those most policies cite first."""
-        counted = """select e.work_id, count(distinct m.policy_id) as citing_policies
-                     from coverage_matrix m join evidence e on e.statement_id = m.statement_id
-                     where m.indication_id = ? and e.work_id is not null group by e.work_id"""
-        total = self.one(f"select count(*) as n from ({counted})", [indication_id])["n"]
-        return total, self.rows(f"""select c.work_id, c.citing_policies, w.first_author, w.year, w.title, w.design
-                                    from ({counted}) c join works w on w.id = c.work_id
-                                    order by c.citing_policies desc, w.n_policies desc, w.first_author, w.year, w.id
-                                    limit ? offset ?""", [indication_id, limit, offset])
+    def indication_evidence(self, indication_id: str) -> list[dict]:
+        """The works cited as evidence by the statements on an indication, with their design, each with the
+        number of policies citing it so there; those most policies cite first."""
+        return self.rows("""select c.work_id, c.citing_policies, w.first_author, w.year, w.title, w.design
+                            from (select e.work_id, count(distinct e.policy_id) as citing_policies from evidence e
+                                  where e.statement_id in (select statement_id from coverage_matrix
+                                                           where indication_id = ?) and e.work_id is not null
+                                  group by e.work_id) c
+                            join works w on w.id = c.work_id
+                            order by c.citing_policies desc, w.n_policies desc, w.first_author, w.year, w.id""",
+                         [indication_id])
 
     def _ids(self, sql: str, params) -> list[str]:
         """The first column, each value once, in order."""

@@ -15,7 +15,7 @@ from collections import defaultdict
 
 from ..cite.csl import csl_item
 from ..cite.formats import STYLES, formatted
-from ..store.designs import ORDER
+from ..store.designs import NOT_CLASSIFIED, ORDER
 from ..store.read import KnowledgeBase
 from ..text import guideline_label, line_offsets
 
@@ -160,7 +160,11 @@ def indication(kb: KnowledgeBase, indication_id: str, page: int = 1) -> dict | N
     if ind is None:
         return None
     statements = kb.coverage(indication_id)
-    total, works = kb.indication_evidence(indication_id, TOP_WORKS, (page - 1) * TOP_WORKS)
+    evidence = kb.indication_evidence(indication_id)
+    total, works = len(evidence), evidence[(page - 1) * TOP_WORKS:page * TOP_WORKS]
+    by_design: dict[str, int] = defaultdict(int)
+    for w in evidence:
+        by_design[w["design"] or NOT_CLASSIFIED] += 1
     pages = max(1, -(-total // TOP_WORKS))
     if page > pages:
         raise Unknown(f"no page {page}: the evidence on {ind['label']} fills {pages} page{'s' if pages > 1 else ''}")
@@ -183,7 +187,7 @@ def indication(kb: KnowledgeBase, indication_id: str, page: int = 1) -> dict | N
     return {"indication": ind, "statements": shown, "n_statements": len(statements),
             "n_policies": len({s["policy_id"] for s in statements}), "statuses": dict(statuses),
             "works": works, "n_works": total, "page": page, "pages": pages,
-            "first_rank": (page - 1) * TOP_WORKS + 1, "profile": profile(kb.indication_designs(indication_id)),
+            "first_rank": (page - 1) * TOP_WORKS + 1, "profile": profile(by_design),
             "trials": trials, "narrower": kb.narrower(indication_id), "background": kb.indication_background(indication_id),
             **currency(kb, "indication_id", indication_id)}
 
@@ -256,26 +260,38 @@ def search(kb: KnowledgeBase, query: str) -> dict:
     return found
 
 
-def coverage_grid(kb: KnowledgeBase, group: str, status: str) -> dict:
-    """Indications down, policies across (grouped by issuer), each cell the statements on it, with their criteria.
+GRID_POLICIES = 50  # policies across one page of the coverage grid: it stays readable, and small, at any size
 
-    group: an indication with narrower ones (it and everything under it); status: one status; "" means any.
-    """
+
+def _grid_filters(kb: KnowledgeBase, group: str, status: str) -> dict:
+    """The grid's filters, checked: group, an indication with narrower ones; status, one status; "" means any."""
     groups, statuses = kb.indication_groups(), kb.statuses()
     if group and group not in {g["id"] for g in groups}:
         raise BadRequest(f"no indication group {group!r}; groups: {', '.join(g['id'] for g in groups)}")
     if status and status not in statuses:
         raise BadRequest(f"no status {status!r}; statuses: {', '.join(statuses)}")
-    cells = kb.coverage_cells(group or None, status or None)
-    policies = sorted(kb.policies(), key=lambda p: (p["issuer"], p["id"]))
+    return {"groups": groups, "statuses": statuses, "group": group, "status": status}
+
+
+def coverage_grid(kb: KnowledgeBase, group: str, status: str, page: int = 1) -> dict:
+    """Indications down, policies across (by issuer, GRID_POLICIES a page), each cell the statements on it, with
+    their criteria and the design profile of their evidence. Only policies with a cell under the filters stand."""
+    filters = _grid_filters(kb, group, status)
+    ids = kb.coverage_policies(group or None, status or None)
+    pages = max(1, -(-len(ids) // GRID_POLICIES))
+    if page > pages:
+        raise Unknown(f"no page {page}: the policies fill {pages} page{'s' if pages > 1 else ''}")
+    shown = ids[(page - 1) * GRID_POLICIES:page * GRID_POLICIES]
+    by_id = {p["id"]: p for p in kb.policies()}
+    cells = kb.coverage_cells(group or None, status or None, shown)
     designs = kb.statement_designs(sorted({c["statement_id"] for c in cells}))
     rows: dict[str, dict] = {}
     for c in cells:
         row = rows.setdefault(c["indication_id"], {"id": c["indication_id"], "label": c["indication"], "cells": {}})
         c["profile"] = profile(designs.get(c["statement_id"], {}))
         row["cells"].setdefault(c["policy_id"], []).append(c)
-    return {"groups": groups, "statuses": statuses, "group": group, "status": status, "policies": policies,
-            "rows": list(rows.values()), "n_cells": len(cells)}
+    return {**filters, "policies": [by_id[i] for i in shown], "rows": list(rows.values()), "n_cells": len(cells),
+            "n_policies": len(ids), "page": page, "pages": pages, "first": (page - 1) * GRID_POLICIES + 1}
 
 
 CSV_COLUMNS = ["indication_id", "indication", "issuer", "policy_id", "policy_title", "review_status", "status",
@@ -283,16 +299,19 @@ CSV_COLUMNS = ["indication_id", "indication", "issuer", "policy_id", "policy_tit
                "line_end", "source"]
 
 
-def coverage_csv(grid: dict) -> str:
-    """The grid's cells as CSV, one row per statement and indication; source is the policy page at its line."""
+def coverage_csv(kb: KnowledgeBase, group: str, status: str) -> str:
+    """Every cell the grid's filters select, on all its pages, as CSV: one row per statement and indication;
+    source is the policy page at the statement's line."""
+    _grid_filters(kb, group, status)
     out = io.StringIO()
     writer = csv.DictWriter(out, CSV_COLUMNS, extrasaction="ignore", lineterminator="\r\n")
     writer.writeheader()
-    for row in grid["rows"]:
-        for p in grid["policies"]:
-            for c in row["cells"].get(p["id"], []):
-                writer.writerow({**c, "source": f"/-/policy/{c['policy_id']}#L{c['line_start']}"})
+    for c in kb.coverage_cells(group or None, status or None):
+        writer.writerow({**c, "source": f"/-/policy/{c['policy_id']}#L{c['line_start']}"})
     return out.getvalue()
+
+
+LISTED_IDS = 50  # policy ids an unknown-policy message lists
 
 
 def compare(kb: KnowledgeBase, a: str, b: str) -> dict:
@@ -302,7 +321,9 @@ def compare(kb: KnowledgeBase, a: str, b: str) -> dict:
     ids = [p["id"] for p in policies]
     missing = [x for x in (a, b) if x not in ids]
     if missing:
-        raise Unknown(f"no policy {', '.join(repr(m) for m in missing)}; policies: {', '.join(ids)}")
+        listed = ", ".join(ids[:LISTED_IDS]) + (f" and {len(ids) - LISTED_IDS} more (the form lists them all)"
+                                               if len(ids) > LISTED_IDS else "")
+        raise Unknown(f"no policy {', '.join(repr(m) for m in missing)}; policies: {listed}")
     by_id = {p["id"]: p for p in policies}
     dates = kb.effective_dates([a, b])
     sides = {}

@@ -207,13 +207,19 @@ async def _message(datasette, request, title: str, message: str, status: int):
 MAX_PAGE = 100_000
 
 
+def _page_number(request) -> int | None:
+    """?page= as a number from 1 to MAX_PAGE (1 when absent); None when it is anything else."""
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isdigit() and 1 <= int(raw) <= MAX_PAGE else None
+
+
 async def indication_page(datasette, request):
     """An indication page, its evidence one page (?page=) at a time."""
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+    page = _page_number(request)
+    if page is None:
         return await _message(datasette, request, "Bad page", f"page must be a number from 1 to {MAX_PAGE}", 400)
     try:
-        data = await _read(datasette, lambda kb: pages.indication(kb, request.url_vars["id"], int(raw)))
+        data = await _read(datasette, lambda kb: pages.indication(kb, request.url_vars["id"], page))
     except pages.Unknown as error:
         return await _message(datasette, request, "No such page", str(error), 404)
     if data is None:
@@ -222,22 +228,29 @@ async def indication_page(datasette, request):
 
 
 async def coverage_page(datasette, request):
-    """The coverage grid (/-/coverage), or its cells as CSV (/-/coverage.csv or ?_format=csv), with the same filters."""
-    group, status = request.args.get("group", ""), request.args.get("status", "")
+    """The coverage grid (/-/coverage, ?page= of policies), or all its cells as CSV (/-/coverage.csv or
+    ?_format=csv), with the same filters."""
+    group, status, page = request.args.get("group", ""), request.args.get("status", ""), _page_number(request)
     fmt = "csv" if request.path.endswith(".csv") else request.args.get("_format", "html")
     if fmt not in ("html", "csv"):
         return Response.text(f"_format must be html or csv, not {fmt!r}", status=400)
     try:
-        grid = await _read(datasette, lambda kb: pages.coverage_grid(kb, group, status))
+        if fmt == "csv":
+            body = await _read(datasette, lambda kb: pages.coverage_csv(kb, group, status))
+            return Response(body, content_type="text/csv; charset=utf-8",
+                            headers={"content-disposition": 'attachment; filename="coverage.csv"'})
+        if page is None:
+            raise pages.BadRequest(f"page must be a number from 1 to {MAX_PAGE}")
+        grid = await _read(datasette, lambda kb: pages.coverage_grid(kb, group, status, page))
     except pages.BadRequest as error:
         if fmt == "csv":
             return Response.text(str(error), status=400)
         return await _message(datasette, request, "Coverage grid", str(error), 400)
-    if fmt == "csv":
-        return Response(pages.coverage_csv(grid), content_type="text/csv; charset=utf-8",
-                        headers={"content-disposition": 'attachment; filename="coverage.csv"'})
-    filters = urllib.parse.urlencode({k: v for k, v in (("group", group), ("status", status)) if v})
-    grid["csv_url"] = datasette.urls.path("/-/coverage.csv" + (f"?{filters}" if filters else ""))
+    except pages.Unknown as error:
+        return await _message(datasette, request, "Coverage grid", str(error), 404)
+    filters = {k: v for k, v in (("group", group), ("status", status)) if v}
+    grid["csv_url"] = datasette.urls.path("/-/coverage.csv" + (f"?{urllib.parse.urlencode(filters)}" if filters else ""))
+    grid["page_url"] = lambda n: datasette.urls.path("/-/coverage?" + urllib.parse.urlencode({**filters, "page": n}))
     return Response.html(await datasette.render_template("coverage.html", grid, request=request))
 
 
