@@ -39,6 +39,7 @@ from .ingest.document import MAX_DOCUMENT_BYTES
 from .rdf.persist import new_stamp, store_path, write_store
 from .resolve import resolve
 from .store.atomic import atomic_database
+from .store.cocitation import write_policy_overlap
 from .store.manifest import check_entry, unlisted_documents
 from .store.origins import read_origins
 from .store.parse_cache import ParseCache, parser_version
@@ -126,6 +127,7 @@ def build(db_path: Path, data_dir: Path, strict: bool = False, cache_path: Path 
             raise BuildError("no policy document could be loaded; the knowledge base was not written", serious)
         with report.stage("write"):
             _write(db, tables)
+            write_policy_overlap(db.conn)
         report.counts.update({name: len(rows) for name, rows in tables.items()})
         _enrich_and_graph(db, (cache_path, registry_cache), curation.searches, report)
     parse_cache.prune()

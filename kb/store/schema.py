@@ -163,6 +163,9 @@ TABLES: dict[str, Table] = {
     "edges": Table("id", "id:str source:str target:str type:str attributes:str",
                    [("source", "nodes"), ("target", "nodes")], ["type"]),
     "problems": Table("id", "id:int file:str line:int severity:str code:str message:str", indexes=["severity"]),
+    "policy_overlap": Table(("policy_a", "policy_b"), "policy_a:str policy_b:str shared_works:int all_works:int "
+                                                        "jaccard:float",
+                            [("policy_a", "policies"), ("policy_b", "policies")], ["jaccard"]),  # kb/store/cocitation.py
 }
 
 # Views: the joins reviewers facet on and readers share (kb/store/read.py, queries/), each written once.
@@ -231,18 +234,6 @@ VIEWS: dict[str, str] = {
         join policy_issuers pi on pi.policy_id = r.policy_id
         group by w.id
         order by issuers desc, policies desc, w.first_author, w.id""",
-    "policy_overlap": """
-        with cited as (select distinct policy_id, work_id from policy_references),
-        pairs as (select a.id as policy_a, b.id as policy_b from policies a join policies b on a.id < b.id),
-        counted as (
-          select policy_a, policy_b,
-                 (select count(*) from cited x join cited y on y.work_id = x.work_id
-                  where x.policy_id = policy_a and y.policy_id = policy_b) as shared_works,
-                 (select count(distinct work_id) from cited where policy_id in (policy_a, policy_b)) as all_works
-          from pairs)
-        select policy_a, policy_b, shared_works, all_works,
-               round(1.0 * shared_works / nullif(all_works, 0), 3) as jaccard
-        from counted order by jaccard desc, policy_a, policy_b""",
     "coverage": """
         select s.id as statement_id, s.policy_id, pi.issuer, p.title as policy_title, s.indication, s.status,
                s.status_text, s.logic, s.line_of_business, s.text, s.line_start, s.line_end, p.review_status

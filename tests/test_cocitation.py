@@ -1,0 +1,66 @@
+"""policy_overlap, the co-citation table the build computes: every pair counted right, and each policy's
+closest others kept, by Jaccard index, then works shared, then id."""
+from __future__ import annotations
+
+import sqlite3
+
+import sqlite_utils
+
+from kb.store.cocitation import write_policy_overlap
+from kb.store.schema import TABLES
+from kb.store.write import create_tables, insert_rows
+
+ALL_PAIRS = """
+    with cited as (select distinct policy_id, work_id from policy_references where work_id is not null)
+    select x.policy_id as policy_a, y.policy_id as policy_b, count(*) as shared_works,
+           (select count(distinct work_id) from cited where policy_id in (x.policy_id, y.policy_id)) as all_works
+    from cited x join cited y on y.work_id = x.work_id and x.policy_id < y.policy_id
+    group by x.policy_id, y.policy_id"""
+
+
+def test_the_seeds_every_pair_that_shares_a_work(kb_path):
+    """Five policies: every pair that shares a work is among each one's closest, with the counts of a direct join."""
+    conn = sqlite3.connect(kb_path)
+    expected = {(a, b, shared, union, round(shared / union, 3)) for a, b, shared, union in conn.execute(ALL_PAIRS)}
+    stored = set(conn.execute("select policy_a, policy_b, shared_works, all_works, jaccard from policy_overlap"))
+    assert stored == expected
+    assert ("bcbsma-260", "premera-7.01.92", 36, 76, 0.474) in stored
+
+
+def _corpus(path, cites: dict[str, list[str]]) -> sqlite3.Connection:
+    """A knowledge base whose policies cite the given works (one reference each), and nothing else."""
+    db = sqlite_utils.Database(path)
+    create_tables(db)
+    empty = {name: dict.fromkeys(TABLES[name].column_types) for name in ("policies", "policy_references")}
+    insert_rows(db, "policies", [empty["policies"] | {"id": p} for p in cites])
+    insert_rows(db, "policy_references", [empty["policy_references"] | {"id": f"{p}:{i}", "policy_id": p, "work_id": w}
+                                          for p, works in cites.items() for i, w in enumerate(works)])
+    return db.conn
+
+
+def test_each_policy_keeps_its_closest(tmp_path):
+    conn = _corpus(tmp_path / "kb.db", {
+        "a": ["w1", "w2", "w3"],
+        "b": ["w1", "w2", "w3", "w4"],   # a-b: 3 of 4
+        "c": ["w1", "w2", "w5", "w5"],   # a-c: 2 of 4 (w5 twice counts once); b-c: 2 of 5
+        "d": ["w1", "w2", "w6", "w7"],   # a-d: 2 of 5; b-d: 2 of 6; c-d: 2 of 5
+        "e": ["w8", None],               # shares nothing: in no pair
+    })
+    assert write_policy_overlap(conn, top=1) == 3
+    assert list(conn.execute("select * from policy_overlap order by policy_a, policy_b")) == [
+        ("a", "b", 3, 4, 0.75),   # the closest of a and of b
+        ("a", "c", 2, 4, 0.5),    # the closest of c
+        ("a", "d", 2, 5, 0.4),    # d's closest: a, c tie at 2 of 5, and a comes first
+    ]
+
+
+def test_ties_go_to_most_shared_then_id(tmp_path):
+    """p is as close to s (1 work of 9) as to v (2 of 18), and v and v2 are alike: v is p's closest."""
+    conn = _corpus(tmp_path / "kb.db", {
+        "p": [f"w{i}" for i in range(1, 9)],
+        "s": ["w1", "x"], "s2": ["w1", "x"],  # twins: each the other's closest
+        "v": ["w2", "w3"] + [f"y{i}" for i in range(10)], "v2": ["w2", "w3"] + [f"y{i}" for i in range(10)],
+    })
+    write_policy_overlap(conn, top=1)
+    assert list(conn.execute("select * from policy_overlap order by policy_a, policy_b")) == [
+        ("p", "v", 2, 18, 0.111), ("s", "s2", 2, 2, 1.0), ("v", "v2", 12, 12, 1.0)]
