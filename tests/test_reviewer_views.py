@@ -290,3 +290,12 @@ def test_an_unknown_policy_message_lists_a_bounded_number_of_ids(get, monkeypatc
     monkeypatch.setattr("kb.web.pages.LISTED_IDS", 2)
     html = get("/-/compare", expect=404, a="nope", b="bcbsma-260").text
     assert "policies: bcbsks-liver-tumors, bcbsma-260 and 3 more (the form lists them all)" in html
+
+
+def test_the_work_page_names_its_design(enriched, get):
+    path, assigned = enriched
+    rct = next(pmid for pmid, (types, _) in assigned.items() if "Randomized Controlled Trial" in types)
+    html = _client(path)(f"/-/work/pmid:{rct}").text
+    assert 'Study design: <strong class="design">RCT</strong> (read from its PubMed publication types and MeSH)' in html
+    assert 'Study design: <strong class="design">not classified</strong> (no PubMed record is held, so none is guessed)' \
+        in get("/-/work/pmid:32151777").text
