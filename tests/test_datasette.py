@@ -33,7 +33,7 @@ def test_canned_queries_come_from_the_queries_folder(get):
         "cites_pmid": "Everything that cites a given PMID",
         "coverage_by_indication": "Coverage by indication across policies",
         "indication_coverage_matrix": "Coverage matrix (indication × policy)",
-        "policy_pair_overlap": "Overlap between every pair of policies",
+        "policy_pair_overlap": "Policies that cite the same works",
         "references_cited_by_several_policies": "References cited by more than one policy",
         "since_last_review": "What is new since a policy's last review",
         "source_lines": "Source lines of a policy",
@@ -140,6 +140,16 @@ def test_work_citations_and_overlap_queries(get):
     overlap = get("/kb/policy_pair_overlap.json?_shape=array").json()[0]
     assert overlap == {"policy_a": "bcbsma-260", "policy_b": "premera-7.01.92", "shared_works": 36,
                        "all_works": 76, "jaccard": 0.474}
+
+
+def test_the_database_page_lists_queries_tables_and_views_and_runs_sql(get):
+    """/kb is the plugin's page (Datasette's checked every table's permission); a query still runs there."""
+    html = get("/kb").text
+    for name in ("coverage_by_indication", "statements", "policy_overlap", "coverage", "statements_fts"):
+        assert f'href="/kb/{name}"' in html
+    assert "<h2 id=\"views\">Views</h2>" in html and "One row per policy document" in html
+    answer = get("/kb?sql=select+count(*)+as+policies+from+policies").text
+    assert "<th" in answer and ">5<" in answer.replace(" ", "")
 
 
 def test_the_plugin_serves_the_database_its_settings_name(kb_path, tmp_path):
