@@ -11,13 +11,28 @@ Figures are one run on this machine.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import resource
 import tempfile
 import time
 from pathlib import Path
 
 from bench.corpus import generate
+from kb import pipeline
 from kb.pipeline import build
+
+_peak_after: dict[str, float] = {}  # this process's peak memory (MB) when each stage ended
+_stage = pipeline.BuildReport.stage
+
+
+def _stage_with_memory(report, name: str):
+    """The build report's stage timer, noting the peak memory so far when the stage ends."""
+    with _stage(report, name):
+        yield
+    _peak_after[name] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+pipeline.BuildReport.stage = contextlib.contextmanager(_stage_with_memory)
 
 
 def main() -> None:
@@ -40,7 +55,7 @@ def main() -> None:
               f"{report.parsed} parsed, {report.reused} from the parse cache; "
               f"database {db.stat().st_size / 2**20:.0f} MB")
         for stage, seconds in report.seconds.items():
-            print(f"  {stage:20} {seconds:6.1f} s")
+            print(f"  {stage:20} {seconds:6.1f} s   peak so far {_peak_after[stage]:6.0f} MB")
 
 
 if __name__ == "__main__":

@@ -160,11 +160,13 @@ def _matches(db, refs: dict[str, dict], answers: dict[str, str], articles: dict[
 def _set_status(db: sqlite_utils.Database, refs: list[dict], articles: dict, accepted: dict[str, str]) -> None:
     work_of = {r["id"]: r["work_id"] for r in refs}
     via_match = {work_of[ref_id]: pmid for ref_id, pmid in accepted.items()}
-    for work in list(db.query("select id, pmid from works")):
+    updates = []
+    for work in db.query("select id, pmid from works"):
         if work["pmid"]:
             status = "enriched" if work["pmid"] in articles else "not fetched"
         elif work["id"] in via_match and via_match[work["id"]] in articles:
             status = f"enriched (PMID {via_match[work['id']]} found by ECitMatch)"
         else:
             status = "no PMID"
-        db.execute("update works set enrichment = ? where id = ?", [status, work["id"]])
+        updates.append((status, work["id"]))
+    db.conn.executemany("update works set enrichment = ? where id = ?", updates)  # one statement, one transaction

@@ -9,6 +9,7 @@ from ..store.read import rows
 from .model import EDGE_TYPES, read_graph
 
 _NODE_KEYS = ("type", "label", "row_id", "table")
+_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode  # json.dumps with these, one encoder
 
 
 class _Writer:
@@ -26,14 +27,13 @@ class _Writer:
 
     def add_node(self, node_id: str, /, **data) -> None:
         self.nodes.append((node_id, data["type"], data["label"], data["row_id"], data["table"],
-                           json.dumps({k: v for k, v in data.items() if k not in _NODE_KEYS}, sort_keys=True,
-                                      ensure_ascii=False)))
+                           _JSON({k: v for k, v in data.items() if k not in _NODE_KEYS})))
         if len(self.nodes) >= self.BATCH:
             self.flush()
 
     def add_edge(self, source: str, target: str, /, key: str, type: str, **attrs) -> None:
         self.edges.append((f"{source}|{key}|{target}", source, key, target, type,
-                           json.dumps(attrs, sort_keys=True, ensure_ascii=False)))
+                           _JSON(attrs)))
         if len(self.edges) >= self.BATCH:
             self.flush()
 

@@ -123,41 +123,52 @@ def _nt(term) -> str:
     return _quoteLiteral(term if isinstance(term, Literal) else Literal(term))
 
 
+def _subject(node_type: str, row_id: str) -> str:
+    """node_iri in N-Triples, without building the rdflib term."""
+    if node_type == "work" and row_id.startswith("pmid:"):
+        return f"<{PUBMED}{row_id[5:]}/>"
+    return f"<{ID}{node_type}/{_quote(row_id)}>"
+
+
+_A = _nt(RDF.type)
+_CLASS_LINES = {node_type: [f" {_A} {_nt(c)} .\n" for c in classes] for node_type, classes in CLASSES.items()}
+_PROPERTY_NT = {key: (_nt(mapping[0]), mapping[1]) if isinstance(mapping, tuple) else (_nt(mapping), None)
+                for key, mapping in PROPERTIES.items()}
+_ID, _LABEL, _DERIVED, _PART_OF = _nt(KB.id), _nt(RDFS.label), _nt(PROV.wasDerivedFrom), _nt(DCTERMS.isPartOf)
+_LINE_RANGE = f" {_A} {_nt(KB.LineRange)} .\n"
+_SPAN_PREDICATES = (("line_start", _nt(KB.lineStart)), ("line_end", _nt(KB.lineEnd)),
+                    ("char_start", _nt(KB.charStart)), ("char_end", _nt(KB.charEnd)))
+
+
 def _node_lines(node_id: str, label: str, facts: dict) -> Iterator[str]:
     """A node's classes, facts and provenance (prov:wasDerivedFrom the range of lines it was read from)."""
     node_type, row_id = node_id.split("/", 1)
-    subject = _nt(node_iri({"type": node_type, "row_id": row_id}))
-    for rdf_class in CLASSES[node_type]:
-        yield f"{subject} {_nt(RDF.type)} {_nt(rdf_class)} .\n"
+    subject = _subject(node_type, row_id)
+    for line in _CLASS_LINES[node_type]:
+        yield subject + line
     if node_type not in ("document", "code", "issuer"):
-        yield f"{subject} {_nt(KB.id)} {_nt(row_id)} .\n"
+        yield f"{subject} {_ID} {_nt(row_id)} .\n"
     if node_type in ("statement", "section", "external_policy", "trial", "guideline"):
-        yield f"{subject} {_nt(RDFS.label)} {_nt(label)} .\n"
+        yield f"{subject} {_LABEL} {_nt(label)} .\n"
     for fact, value in facts["props"].items():
-        mapping = PROPERTIES[(node_type, fact)]
-        predicate, make = mapping if isinstance(mapping, tuple) else (mapping, None)
+        predicate, make = _PROPERTY_NT[(node_type, fact)]
         term = make(value) if make else value
         if term is not None:
-            yield f"{subject} {_nt(predicate)} {_nt(term)} .\n"
+            yield f"{subject} {predicate} {_nt(term)} .\n"
     span = facts.get("span")
     if span:
-        document = iri("document", span["policy"])
-        lines = _nt(URIRef(f"{document}#L{span['line_start']}-L{span['line_end']}"))
-        yield f"{subject} {_nt(PROV.wasDerivedFrom)} {lines} .\n"
-        yield f"{lines} {_nt(RDF.type)} {_nt(KB.LineRange)} .\n"
-        yield f"{lines} {_nt(DCTERMS.isPartOf)} {_nt(document)} .\n"
+        document = _subject("document", span["policy"])
+        lines = f"{document[:-1]}#L{span['line_start']}-L{span['line_end']}>"
+        yield f"{subject} {_DERIVED} {lines} .\n"
+        yield lines + _LINE_RANGE
+        yield f"{lines} {_PART_OF} {document} .\n"
         for key, predicate in _SPAN_PREDICATES:
             if key in span:
-                yield f"{lines} {_nt(predicate)} {_nt(span[key])} .\n"
-
-
-_SPAN_PREDICATES = (("line_start", KB.lineStart), ("line_end", KB.lineEnd), ("char_start", KB.charStart),
-                    ("char_end", KB.charEnd))
+                yield f"{lines} {predicate} {_nt(span[key])} .\n"
 
 
 def _end(node_id: str) -> str:
-    node_type, row_id = node_id.split("/", 1)
-    return _nt(node_iri({"type": node_type, "row_id": row_id}))
+    return _subject(*node_id.split("/", 1))
 
 
 def ntriples(conn) -> Iterator[str]:

@@ -9,6 +9,7 @@ stamps agree; otherwise the store is stale or missing, and it loads the RDF from
 """
 from __future__ import annotations
 
+import itertools
 import os
 import secrets
 import shutil
@@ -20,6 +21,7 @@ import pyoxigraph as ox
 from .mapping import ntriples
 
 STAMP_FILE = "BUILD"
+CHUNK = 250_000  # triples per bulk load: about 250 MB of the loader's memory, whatever the corpus size
 
 
 def store_path(db_path: Path) -> Path:
@@ -42,15 +44,20 @@ def write_store(db_path: Path) -> Path:
     shutil.rmtree(fresh, ignore_errors=True)
     triples = fresh.with_name(fresh.name + ".nt")
     try:
+        store = ox.Store(str(fresh))
         conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
         try:
-            with open(triples, "w", encoding="utf-8") as file:  # streamed: never the whole RDF in memory
-                file.writelines(ntriples(conn))
+            lines = ntriples(conn)
+            while True:  # in chunks: Oxigraph's bulk loader holds what it is given in memory
+                with open(triples, "w", encoding="utf-8") as file:
+                    file.writelines(itertools.islice(lines, CHUNK))
+                if not triples.stat().st_size:
+                    break
+                # lenient: the IRIs are the mapping's own, percent-encoded, so not checked again
+                store.bulk_load(path=str(triples), format=ox.RdfFormat.N_TRIPLES, lenient=True)
             stamp = stamp_of(conn)
         finally:
             conn.close()
-        store = ox.Store(str(fresh))
-        store.bulk_load(path=str(triples), format=ox.RdfFormat.N_TRIPLES)
         store.flush()
         del store
         (fresh / STAMP_FILE).write_text(str(stamp), encoding="ascii")

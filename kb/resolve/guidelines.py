@@ -33,15 +33,17 @@ def resolve_guidelines(tables: dict[str, list[dict]]) -> list[dict]:
     for target in tables["citation_targets"]:
         if target["reference_id"]:
             cited_on_line[citation_line[target["citation_id"]]].append(target["reference_id"])
-    listed = [m for m in mentions if m["source"] == "reference"]
+    listed: dict[tuple, list[str]] = defaultdict(list)  # a policy's listed guidelines by body and version
+    for m in mentions:
+        if m["source"] == "reference":
+            listed[(m["policy_id"], m["body"], m["version"])].append(m["guideline_id"])
     for mention in mentions:
         if mention["source"] != "text":
             continue
         cited = [refs[r]["work_id"] for r in cited_on_line[(mention["policy_id"], mention["line_start"])]]
         same_body = [w for w in cited if w in nodes and nodes[w]["body"] == mention["body"]]
         if not same_body and mention["version"]:
-            same_body = [m["guideline_id"] for m in listed if m["policy_id"] == mention["policy_id"]
-                         and m["body"] == mention["body"] and m["version"] == mention["version"]]
+            same_body = listed.get((mention["policy_id"], mention["body"], mention["version"]), [])
         if same_body:
             mention["guideline_id"] = node(same_body[0], mention, nodes[same_body[0]]["work_id"])
         else:

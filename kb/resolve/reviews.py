@@ -10,6 +10,7 @@ A policy with none of these has no review date, and nothing is searched for it.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 
 from ..ingest.dates import find_dates
 
@@ -30,11 +31,19 @@ def _through(entry: dict) -> tuple[str, str] | None:
 def review_rows(policies: list[dict], fields: list[dict], history: list[dict]) -> list[dict]:
     """One row per policy: review_date (ISO, as precise as written), date_text, basis, text, line_start, line_end."""
     rows = []
+    dated: dict[str, list[dict]] = defaultdict(list)  # each policy's dated history entries, in order
+    for h in history:
+        if h["date"]:
+            dated[h["policy_id"]].append(h)
+    labelled_in: dict[str, list[dict]] = defaultdict(list)  # each policy's dated review fields, in order
+    for f in fields:
+        if f["date"] and _REVIEW_FIELD.search(f["label"]):
+            labelled_in[f["policy_id"]].append(f)
     for policy in sorted(policies, key=lambda p: p["id"]):
         pid = policy["id"]
-        entries = [h for h in history if h["policy_id"] == pid and h["date"]]
+        entries = dated.get(pid, [])
         through = [(found, h) for h in entries if (found := _through(h))]
-        labelled = [f for f in fields if f["policy_id"] == pid and f["date"] and _REVIEW_FIELD.search(f["label"])]
+        labelled = labelled_in.get(pid, [])
         row = {"policy_id": pid, "review_date": None, "date_text": None,
                "basis": "no review date in the document", "text": None, "line_start": None, "line_end": None}
         if through:

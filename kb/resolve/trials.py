@@ -36,7 +36,7 @@ def trial_rows(trials: list[Trial], policies: list[dict], work_ids: set[str],
     """
     text_of = {p["id"]: p["text"] for p in policies}
     file_of = {p["id"]: p["file"] for p in policies}
-    offsets = {pid: line_offsets(text.split("\n")) for pid, text in text_of.items()}
+    offsets: dict[str, list[int]] = {}  # only for the policies the curated trials quote
     tables = {"trials": [], "trial_publications": [], "trial_sources": [], "trial_results": []}
     problems = []
 
@@ -57,6 +57,8 @@ def trial_rows(trials: list[Trial], policies: list[dict], work_ids: set[str],
                 if item.policy not in text_of:
                     dropped(tid, item, f"policy {item.policy!r} is not in the knowledge base")
                     continue
+                if item.policy not in offsets:
+                    offsets[item.policy] = line_offsets(text_of[item.policy].split("\n"))
                 span = locate(text_of, offsets, item.policy, item.line, item.quote)
                 if span is None:
                     problems.append(Problem("warning", "curated-quote-not-found", file_of[item.policy], item.line,

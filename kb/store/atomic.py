@@ -47,7 +47,9 @@ def atomic_database(db_path: Path, start_from: Path | None = None):
         # No journal on disk and no sync per commit: a failed write discards the whole file anyway.
         db.execute("PRAGMA journal_mode = MEMORY")
         db.execute("PRAGMA synchronous = OFF")
+        db.execute("PRAGMA cache_size = -131072")  # 128 MB of pages: indexes grow without rereading the file
         yield db
+        db.conn.commit()  # whatever the caller wrote in an open transaction is part of the file
         db.close()
         _fsync(tmp)  # once, before the rename makes the file the knowledge base
         try:
