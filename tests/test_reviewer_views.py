@@ -299,3 +299,18 @@ def test_the_work_page_names_its_design(enriched, get):
     assert 'Study design: <strong class="design">RCT</strong> (read from its PubMed publication types and MeSH)' in html
     assert 'Study design: <strong class="design">not classified</strong> (no PubMed record is held, so none is guessed)' \
         in get("/-/work/pmid:32151777").text
+
+
+def test_unreviewed_policies_are_marked_in_the_grid_and_the_comparison(kb_path, tmp_path):
+    path = tmp_path / "kb.db"
+    shutil.copyfile(kb_path, path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("update policies set review_status = 'changed since review' where id = 'bcbsma-260'")
+    get = _client(path)
+    grid = get("/-/coverage").text
+    assert grid.count('<small class="review-status">unreviewed: changed since review</small>') == 1  # its column
+    cells = re.findall(r'<details class="cell[^"]*">', grid)
+    marked = sum(1 for c in cells if "unreviewed" in c)
+    assert marked == len(re.findall(r'href="/-/policy/bcbsma-260#L', grid)) > 0  # and each of its cells
+    compared = get("/-/compare", a="bcbsma-260", b="premera-7.01.92").text
+    assert compared.count("unreviewed: changed since review") == 1
