@@ -57,7 +57,8 @@ def test_metadata_describes_exactly_the_schema():
     assert set(tables) == set(TABLES) | set(VIEWS)
     for name, table in TABLES.items():
         assert tables[name].get("description"), name
-        assert list(tables[name]["columns"]) == list(table.column_types), name
+        assert list(tables[name]["columns"]) == list(table.column_types) + ["sort_key"] * bool(table.sort_key), name
+        assert (tables[name].get("sort") == "sort_key") == bool(table.sort_key), name
 
 
 def test_metadata_describes_the_views(kb):

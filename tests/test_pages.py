@@ -137,3 +137,14 @@ def test_graph_page_filters_edge_types_without_script(get):
     listed = lists.split('<ul class="edges">')[1].split("</ul>")[0]
     assert listed.count("<li>") == 52 and listed.count("<li>lists: ") == 51
     assert '<input type="checkbox" name="edge" value="cites_work"> cites_work (51)' in lists
+
+
+def test_tables_read_from_documents_sort_in_document_order(get):
+    """Ids sort as text (reference 10 before 2); these tables sort by sort_key: policy, line, character."""
+    refs = get("/kb/policy_references.json?_shape=array&_size=12&policy_id=bcbsks-liver-tumors").json()
+    assert [r["number"] for r in refs] == list(range(1, 13))
+    first = get("/kb/citations.json?_shape=array&_size=max").json()
+    assert [r["id"] for r in first[:11]] == [f"bcbsks-liver-tumors:citation:{n}" for n in range(1, 12)]
+    assert (first[0]["line_start"], first[0]["sort_key"]) == (71, "bcbsks-liver-tumors:00000071:00008236")
+    sections = get("/kb/sections.json?_shape=array&_size=max&policy_id=unnamed-solid-tumors-outside-liver").json()
+    assert [s["number"] for s in sections] == sorted(s["number"] for s in sections)

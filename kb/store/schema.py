@@ -7,6 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 SPAN = "line_start:int line_end:int char_start:int char_end:int"
+# Rows read from a document sort in document order: by policy, then line and character. Their ids
+# ("<policy>:reference:10") sort as text, reference 10 before 2, so these tables get a generated column
+# sort_key, which metadata.yml makes Datasette's default sort.
+DOCUMENT_ORDER = "policy_id || printf(':%08d:%08d', coalesce(line_start, 0), coalesce(char_start, 0))"
 
 
 @dataclass(frozen=True)
@@ -16,6 +20,7 @@ class Table:
     foreign_keys: list[tuple] = field(default_factory=list)  # (column, table) to its id, or (column, table, column)
     indexes: list[str] = field(default_factory=list)
     fts: list[str] = field(default_factory=list)
+    sort_key: str | None = None  # SQL of a generated column "sort_key" the table sorts by (DOCUMENT_ORDER)
 
     @property
     def references(self) -> list[tuple[str, str, str]]:
@@ -36,26 +41,27 @@ TABLES: dict[str, Table] = {
     "lines": Table(("policy_id", "n"), "policy_id:str n:int text:str origin:str", [("policy_id", "policies")],
                    fts=["text"]),
     "policy_fields": Table("id", "id:str policy_id:str label:str value:str date:str context:str " + SPAN,
-                           [("policy_id", "policies")], ["label"]),
+                           [("policy_id", "policies")], ["label"], sort_key=DOCUMENT_ORDER),
     "sections": Table("id", "id:str policy_id:str number:int parent_id:str level:int heading:str path:str "
-                            "kind:str " + SPAN, [("policy_id", "policies"), ("parent_id", "sections")], ["kind"]),
+                            "kind:str " + SPAN, [("policy_id", "policies"), ("parent_id", "sections")], ["kind"],
+                            sort_key=DOCUMENT_ORDER),
     "statements": Table("id", "id:str policy_id:str section_id:str ordinal:int label:str indication:str status:str "
                               "status_text:str logic:str line_of_business:str lead_in:str text:str " + SPAN,
                         [("policy_id", "policies"), ("section_id", "sections")], ["status", "indication"],
-                        ["text", "indication", "lead_in"]),
+                        ["text", "indication", "lead_in"], sort_key=DOCUMENT_ORDER),
     "criteria": Table("id", "id:str statement_id:str policy_id:str ordinal:int label:str parent_id:str kind:str "
                             "text:str connective:str logic:str " + SPAN,
                       [("statement_id", "statements"), ("policy_id", "policies"), ("parent_id", "criteria")],
-                      fts=["text"]),
+                      fts=["text"], sort_key=DOCUMENT_ORDER),
     "thresholds": Table("id", "id:str criterion_id:str subject:str comparator:str comparator_text:str "
                               "value:float unit:str", [("criterion_id", "criteria")]),
     "codes": Table("id", "id:str policy_id:str section_id:str system:str code:str description:str status:str "
                          "status_text:str " + SPAN, [("policy_id", "policies"), ("section_id", "sections")],
-                   ["code", "status"]),
+                   ["code", "status"], sort_key=DOCUMENT_ORDER),
     "statement_codes": Table(("statement_id", "code"), "statement_id:str system:str code:str",
                              [("statement_id", "statements")], ["code"]),
     "code_notes": Table("id", "id:str policy_id:str system:str note:str status:str " + SPAN,
-                        [("policy_id", "policies")]),
+                        [("policy_id", "policies")], sort_key=DOCUMENT_ORDER),
     "works": Table("id", "id:str kind:str pmid:str first_author:str title:str journal:str year:int volume:str "
                          "issue:str pages:str doi:str n_references:int n_policies:int enrichment:str design:str",
                    indexes=["pmid", "kind", "n_policies", "design"], fts=["title", "first_author", "journal", "year"]),
@@ -65,9 +71,10 @@ TABLES: dict[str, Table] = {
               "issue:str pages:str pmid:str pmid_raw:str doi:str url:str accessed:str raw:str work_id:str "
               "match_method:str match_score:float " + SPAN,
         [("policy_id", "policies"), ("section_id", "sections"), ("work_id", "works")],
-        ["pmid", "first_author", "year", "number"], ["title", "authors", "journal", "raw"]),
+        ["pmid", "first_author", "year", "number"], ["title", "authors", "journal", "raw"], sort_key=DOCUMENT_ORDER),
     "citations": Table("id", "id:str policy_id:str section_id:str marker:str numbers:str sentence:str " + SPAN,
-                       [("policy_id", "policies"), ("section_id", "sections")], fts=["sentence"]),
+                       [("policy_id", "policies"), ("section_id", "sections")], fts=["sentence"],
+                       sort_key=DOCUMENT_ORDER),
     "citation_targets": Table(("citation_id", "number"), "citation_id:str number:int reference_id:str",
                               [("citation_id", "citations"), ("reference_id", "policy_references")],
                               ["reference_id"]),
@@ -77,19 +84,20 @@ TABLES: dict[str, Table] = {
     "registered_trials": Table("id", "id:str policy_id:str section_id:str nct_id:str title:str "
                                      "planned_enrollment:int completion_date:str completion_date_text:str "
                                      "group_label:str note:str source:str " + SPAN,
-                               [("policy_id", "policies"), ("section_id", "sections")], ["nct_id"]),
+                               [("policy_id", "policies"), ("section_id", "sections")], ["nct_id"],
+                               sort_key=DOCUMENT_ORDER),
     "guidelines": Table("id", "id:str body:str kind:str topic:str version:str year:int work_id:str n_policies:int",
                         [("body", "guideline_bodies"), ("work_id", "works")], ["body"]),
     "guideline_mentions": Table("id", "id:str policy_id:str section_id:str body:str guideline_id:str kind:str "
                                       "topic:str version:str year:int source:str reference_id:str text:str " + SPAN,
                                 [("policy_id", "policies"), ("section_id", "sections"), ("body", "guideline_bodies"),
                                  ("guideline_id", "guidelines"), ("reference_id", "policy_references")],
-                                ["body", "guideline_id"]),
+                                ["body", "guideline_id"], sort_key=DOCUMENT_ORDER),
     "guideline_recommendations": Table(
         "id", "id:str policy_id:str section_id:str mention_id:str guideline_id:str text:str category:str label:str "
               "level_of_recommendation:str level_of_evidence:str " + SPAN,
         [("policy_id", "policies"), ("section_id", "sections"), ("mention_id", "guideline_mentions"),
-         ("guideline_id", "guidelines")], ["guideline_id"], ["text"]),
+         ("guideline_id", "guidelines")], ["guideline_id"], ["text"], sort_key=DOCUMENT_ORDER),
     "indications": Table("id", "id:str label:str mesh_id:str mesh_heading:str mesh_note:str icd10:str broader_id:str",
                          [("broader_id", "indications")], ["mesh_id"]),
     "statement_indications": Table(("statement_id", "indication_id"), "statement_id:str indication_id:str "
@@ -102,22 +110,23 @@ TABLES: dict[str, Table] = {
     "trial_publications": Table(("trial_id", "work_id"), "trial_id:str work_id:str role:str",
                                 [("trial_id", "trials"), ("work_id", "works")], ["work_id"]),
     "trial_sources": Table("id", "id:str trial_id:str policy_id:str quote:str " + SPAN,
-                           [("trial_id", "trials"), ("policy_id", "policies")]),
+                           [("trial_id", "trials"), ("policy_id", "policies")], sort_key=DOCUMENT_ORDER),
     "trial_results": Table("id", "id:str trial_id:str policy_id:str outcome:str time_point:str arm:str value:float "
                                  "unit:str n:int n_total:int p_value:str ci:str finding:str quote:str " + SPAN,
-                           [("trial_id", "trials"), ("policy_id", "policies")], ["outcome"]),
+                           [("trial_id", "trials"), ("policy_id", "policies")], ["outcome"], sort_key=DOCUMENT_ORDER),
     "citation_anomalies": Table("id", "id:str kind:str work_id:str reference_id:str other_reference_id:str "
                                       "citation_id:str field:str value:str other_value:str detail:str",
                                 [("work_id", "works"), ("reference_id", "policy_references"),
                                  ("other_reference_id", "policy_references"), ("citation_id", "citations")],
                                 ["kind"]),
     "policy_history": Table("id", "id:str policy_id:str date:str date_text:str text:str " + SPAN,
-                            [("policy_id", "policies")], ["date"]),
+                            [("policy_id", "policies")], ["date"], sort_key=DOCUMENT_ORDER),
     "policy_reviews": Table("policy_id", "policy_id:str review_date:str date_text:str basis:str text:str "
                                          "line_start:int line_end:int", [("policy_id", "policies")]),
     "related_policies": Table("id", "id:str policy_id:str relation:str number:str title:str category:str " + SPAN,
-                              [("policy_id", "policies")]),
-    "devices": Table("id", "id:str policy_id:str name:str manufacturer:str " + SPAN, [("policy_id", "policies")]),
+                              [("policy_id", "policies")], sort_key=DOCUMENT_ORDER),
+    "devices": Table("id", "id:str policy_id:str name:str manufacturer:str " + SPAN, [("policy_id", "policies")],
+                     sort_key=DOCUMENT_ORDER),
     "pubmed_articles": Table("pmid", "pmid:str title:str abstract:str journal:str journal_iso:str pub_date:str "
                                      "year:int volume:str issue:str pages:str doi:str pmc:str language:str "
                                      "n_authors:int fetched_at:str source:str", indexes=["doi"],

@@ -16,6 +16,8 @@ from .schema import TABLES, VIEWS
 def create_tables(db: sqlite_utils.Database) -> None:
     for name, table in TABLES.items():
         db[name].create(table.column_types, pk=table.pk, foreign_keys=table.references)
+        if table.sort_key:  # computed by SQLite, never inserted (schema.DOCUMENT_ORDER)
+            db.execute(f"alter table [{name}] add column sort_key text generated always as ({table.sort_key}) virtual")
 
 
 def insert_rows(db: sqlite_utils.Database, name: str, rows: Iterable[dict]) -> None:
