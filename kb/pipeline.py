@@ -137,12 +137,17 @@ def build(db_path: Path, data_dir: Path, strict: bool = False, cache_path: Path 
     return report
 
 
+# Tables of each document's rows that neither resolve nor the problem accounting reads: written as read.
+_STREAMED = ("lines", "sections", "criteria", "thresholds", "codes", "statement_codes", "code_notes",
+             "statement_evidence", "registered_trials", "related_policies", "devices")
+
+
 def _read_documents(db: sqlite_utils.Database, data_dir: Path, entries: list, parse_cache: ParseCache,
                     curated: tuple, workers: int | None, report: BuildReport) -> dict[str, list[dict]]:
-    """Every document's rows, in manifest order; each document's lines go to the database at once (the
-    largest table, which no later stage reads), the other rows are returned for resolving."""
-    tables: dict[str, list[dict]] = {name: [] for name in TABLES if name != "lines"}
-    report.counts["lines"] = 0
+    """Every document's rows, in manifest order; the tables no later stage reads (its lines, the largest, its
+    sections, criteria, codes...) go to the database at once, the other rows are returned for resolving."""
+    tables: dict[str, list[dict]] = {name: [] for name in TABLES if name not in _STREAMED}
+    report.counts.update({name: 0 for name in _STREAMED})
     jobs = []
     for entry in entries:
         path = data_dir / entry.file
@@ -165,11 +170,12 @@ def _read_documents(db: sqlite_utils.Database, data_dir: Path, entries: list, pa
             continue
         report.note(policy.problems + coverage_problems(policy))
         report.coverage[entry.id] = coverage_counts(policy)
-        rows = policy_rows(entry, policy, read_origins(path))
-        insert_rows(db, "lines", rows.pop("lines"))
-        report.counts["lines"] += len(policy.document.lines)
-        for name, found in rows.items():
-            tables[name] += found
+        for name, found in policy_rows(entry, policy, read_origins(path)).items():
+            if name in _STREAMED:
+                insert_rows(db, name, found)
+                report.counts[name] += len(found)
+            else:
+                tables[name] += found
         report.loaded.append(entry.id)
     db.conn.commit()
     return tables
