@@ -36,7 +36,8 @@ PARAMETERS = {"pmid": "32151777", "work_id": "pmid:32151777", "policy_id": POLIC
 PAGES = ["/", "/-/reviewer", f"/-/policy/{POLICY}", "/-/indication/renal-cell-carcinoma",
          "/-/work/pmid:32151777", "/-/trial/solstice", "/-/search?q=cryoablation+renal", "/-/cite?q=SOLSTICE",
          "/kb", "/kb/works", "/kb/policy_references", "/kb/statements",
-         "/-/sparql?query=ASK+%7B+%3Fs+%3Fp+%3Fo+%7D"]
+         "/-/sparql?query=ASK+%7B+%3Fs+%3Fp+%3Fo+%7D", "/-/coverage", "/-/coverage.csv",
+         f"/-/compare?a={POLICY}&b=bcbsma-260-syn{SEEDS.index('bcbsma-260'):05d}"]
 
 
 def _paths() -> list[str]:
