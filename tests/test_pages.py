@@ -148,3 +148,14 @@ def test_tables_read_from_documents_sort_in_document_order(get):
     assert (first[0]["line_start"], first[0]["sort_key"]) == (71, "bcbsks-liver-tumors:00000071:00008236")
     sections = get("/kb/sections.json?_shape=array&_size=max&policy_id=unnamed-solid-tumors-outside-liver").json()
     assert [s["number"] for s in sections] == sorted(s["number"] for s in sections)
+
+
+def test_policy_page_counts_each_statements_evidence_apart_from_background(get):
+    html = get("/-/policy/unnamed-solid-tumors-outside-liver").text
+    lung = re.search(r'<article id="statement-6".*?</article>', html, re.S).group(0)
+    assert ">11 works as evidence</a> · <a href=" in lung
+    assert (">51 only as background</a>, not counted (cites 51 of the 97 references at once (more than half the "
+            "list))") in lung
+    assert "statement_citations?statement_id=unnamed-solid-tumors-outside-liver%3Astatement%3A6&amp;role=background" in lung
+    uveal = re.search(r'<article id="statement-2".*?</article>', html, re.S).group(0)
+    assert ">7 works as evidence</a></p>" in uveal

@@ -230,6 +230,16 @@ class KnowledgeBase:
                               where n.indication_id = ? and x.work_id is not null)
                             group by e.work_id order by w.first_author, w.year, w.id""", [indication_id, indication_id])
 
+    def statement_citation_roles(self, policy_id: str) -> dict[str, dict[str, dict]]:
+        """For each statement of a policy, by role (evidence, background): how many works its passages cite so,
+        and why a background link is background."""
+        found: dict[str, dict[str, dict]] = defaultdict(dict)
+        for row in self.rows("""select statement_id, role, count(distinct work_id) as works, min(role_reason) as reason
+                                from statement_citations where policy_id = ? and work_id is not null
+                                group by statement_id, role""", [policy_id]):
+            found[row["statement_id"]][row["role"]] = row
+        return dict(found)
+
     def statements_citing_as_background(self, work_ids: list[str]) -> list[dict]:
         """The coverage statements citing any of these works only as background, with why."""
         return self.rows(f"""select s.id, s.policy_id, s.indication, s.status, s.line_start,

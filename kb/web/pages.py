@@ -65,9 +65,11 @@ def policy(kb: KnowledgeBase, policy_id: str) -> dict | None:
     for n, raw in enumerate(text_lines, start=1):
         lines.append({"n": n, "html": _line_html(raw, offsets[n - 1], by_line.get(n, []), ref_line),
                       "facts": facts.get(n, []), "origin": origins.get(n)})
+    roles = kb.statement_citation_roles(policy_id)
     for s in statements:
         s["criteria"] = [c for c in criteria if c["statement_id"] == s["id"]]
         s["indications"] = kb.statement_indications(s["id"])
+        s["roles"] = roles.get(s["id"], {})
     return {"policy": p, "lines": lines, "statements": statements, "codes": codes, "references": references,
             "fields": [f for f in fields if f["date"] is not None], "guidelines": labelled(kb.policy_guidelines(policy_id)),
             "trials": kb.policy_trials(policy_id), **currency(kb, "policy_id", policy_id)}
