@@ -113,12 +113,15 @@ def build(db_path: Path, data_dir: Path, strict: bool = False, cache_path: Path 
     with atomic_database(db_path) as db:
         create_tables(db)
         with report.stage("parse"):
-            tables = _read_documents(db, data_dir, entries, parse_cache, (bodies, curation.genre), workers, report)
+            quoted = {item.policy for trial in curation.trials for item in trial.sources + trial.results}
+            tables = _read_documents(db, data_dir, entries, parse_cache, (bodies, curation.genre), workers, quoted,
+                                     report)
         tables["guideline_bodies"] = [{"id": b.id, "name": b.name} for b in curation.guideline_bodies]
         with report.stage("resolve"):
             tables, problems = resolve(tables, curation, _source(data_dir / "curation" / "trials.yml"))
             report.note(problems)
             report.note(_unmapped_statements(tables))
+            report.counts["policies"] = len(tables.pop("policies"))  # written as read
         tables["problems"] = list(problem_rows(report.problems))
         serious = [p for p in report.problems if p.severity in ("error", "warning")]
         if strict and serious:
@@ -143,9 +146,12 @@ _STREAMED = ("lines", "sections", "criteria", "thresholds", "codes", "statement_
 
 
 def _read_documents(db: sqlite_utils.Database, data_dir: Path, entries: list, parse_cache: ParseCache,
-                    curated: tuple, workers: int | None, report: BuildReport) -> dict[str, list[dict]]:
+                    curated: tuple, workers: int | None, quoted: set[str], report: BuildReport
+                    ) -> dict[str, list[dict]]:
     """Every document's rows, in manifest order; the tables no later stage reads (its lines, the largest, its
-    sections, criteria, codes...) go to the database at once, the other rows are returned for resolving."""
+    sections, criteria, codes...) go to the database at once, the other rows are returned for resolving.
+    Its policies row is written at once too; resolve gets each policy's id and file, and the text only of the
+    policies the curated trials quote (`quoted`)."""
     tables: dict[str, list[dict]] = {name: [] for name in TABLES if name not in _STREAMED}
     report.counts.update({name: 0 for name in _STREAMED})
     jobs = []
@@ -174,6 +180,10 @@ def _read_documents(db: sqlite_utils.Database, data_dir: Path, entries: list, pa
             if name in _STREAMED:
                 insert_rows(db, name, found)
                 report.counts[name] += len(found)
+            elif name == "policies":
+                insert_rows(db, name, found)
+                tables[name] += [{"id": p["id"], "file": p["file"], "text": p["text"] if p["id"] in quoted else None}
+                                 for p in found]
             else:
                 tables[name] += found
         report.loaded.append(entry.id)
