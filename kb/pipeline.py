@@ -122,6 +122,8 @@ def build(db_path: Path, data_dir: Path, strict: bool = False, cache_path: Path 
             report.note(problems)
             report.note(_unmapped_statements(tables))
             report.counts["policies"] = len(tables.pop("policies"))  # written as read
+            references = tables.pop("policy_references")  # written as read; their links are set below
+            report.counts["policy_references"] = len(references)
         tables["problems"] = list(problem_rows(report.problems))
         serious = [p for p in report.problems if p.severity in ("error", "warning")]
         if strict and serious:
@@ -129,6 +131,9 @@ def build(db_path: Path, data_dir: Path, strict: bool = False, cache_path: Path 
         if not report.loaded:
             raise BuildError("no policy document could be loaded; the knowledge base was not written", serious)
         with report.stage("write"):
+            db.conn.executemany("update policy_references set work_id = ?, match_method = ?, match_score = ? "
+                                "where id = ?", ((r["work_id"], r["match_method"], r["match_score"], r["id"])
+                                                 for r in references))
             _write(db, tables)
             write_policy_overlap(db.conn)
         report.counts.update({name: len(rows) for name, rows in tables.items()})
@@ -144,14 +149,19 @@ def build(db_path: Path, data_dir: Path, strict: bool = False, cache_path: Path 
 _STREAMED = ("lines", "sections", "criteria", "thresholds", "codes", "statement_codes", "code_notes",
              "statement_evidence", "registered_trials", "related_policies", "devices")
 
+# The columns of a reference row that resolve reads, or sets (its work, match method and score).
+_REFERENCE_COLUMNS = ("id", "policy_id", "position", "number", "authors", "first_author", "title", "journal", "year",
+                      "volume", "issue", "pages", "pmid", "pmid_raw", "doi", "line_start", "work_id", "match_method",
+                      "match_score")
+
 
 def _read_documents(db: sqlite_utils.Database, data_dir: Path, entries: list, parse_cache: ParseCache,
                     curated: tuple, workers: int | None, quoted: set[str], report: BuildReport
                     ) -> dict[str, list[dict]]:
     """Every document's rows, in manifest order; the tables no later stage reads (its lines, the largest, its
     sections, criteria, codes...) go to the database at once, the other rows are returned for resolving.
-    Its policies row is written at once too; resolve gets each policy's id and file, and the text only of the
-    policies the curated trials quote (`quoted`)."""
+    Its policies and reference rows are written at once too; resolve gets each policy's id and file (and the
+    text only of the policies the curated trials quote, `quoted`) and the reference columns it reads."""
     tables: dict[str, list[dict]] = {name: [] for name in TABLES if name not in _STREAMED}
     report.counts.update({name: 0 for name in _STREAMED})
     jobs = []
@@ -184,6 +194,9 @@ def _read_documents(db: sqlite_utils.Database, data_dir: Path, entries: list, pa
                 insert_rows(db, name, found)
                 tables[name] += [{"id": p["id"], "file": p["file"], "text": p["text"] if p["id"] in quoted else None}
                                  for p in found]
+            elif name == "policy_references":
+                insert_rows(db, name, found)
+                tables[name] += [{c: r[c] for c in _REFERENCE_COLUMNS} for r in found]
             else:
                 tables[name] += found
         report.loaded.append(entry.id)
