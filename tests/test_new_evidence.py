@@ -403,3 +403,16 @@ def test_an_unsearched_indication_is_never_shown_as_nothing_new(kb_path):
     assert "since your last review (2025-06-03): not searched (no search has run), trials not fetched" in text
     assert "Nothing was searched, so nothing can be said about new evidence." in text
     assert "Nothing new found" not in text
+
+
+def test_an_indication_page_gives_each_reason_not_searched_once(kb_path):
+    """An indication many policies cover names each reason once, with its policies, not a line per policy."""
+    with sqlite3.connect(kb_path) as db:
+        expected = dict(db.execute("select note, count(*) from review_searches where indication_id = "
+                                   "'renal-cell-carcinoma' and status = 'not searched' group by note").fetchall())
+    datasette = Datasette([str(kb_path)], metadata=yaml.safe_load((ROOT / "metadata.yml").read_text()))
+    text = html.unescape(asyncio.run(datasette.client.get("/-/indication/renal-cell-carcinoma")).text)
+    assert expected
+    for note, count in expected.items():
+        assert text.count(f": {note}") == 1
+        assert f"Not searched for {count} polic{'y' if count == 1 else 'ies'}: {note}" in text
