@@ -8,8 +8,14 @@ from __future__ import annotations
 import csv
 import re
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 
 import pytest
+import yaml
 
 from .conftest import ROOT
 
@@ -211,3 +217,52 @@ def test_graph_view_of_a_policys_large_neighbourhood(page, live_server):
     page.evaluate("kbGraph.zoom({level: 2.5, position: kbGraph.nodes('[centre = 1]').position()})")
     assert page.evaluate("kbGraph.nodes('.labelled').length") > 5 and overlaps() == 0
     page.screenshot(path=str(ARTIFACTS / "graph-policy-zoomed.png"))
+
+
+def test_a_rebuild_shows_at_the_next_page_load_of_a_running_kb_serve(browser, kb_path, tmp_path):
+    """`make serve` keeps serving while `kb build` renames a new knowledge base over the file: every page loaded
+    meanwhile is whole (the old knowledge base or the new one, never an error), and the next load after the build
+    shows the new one, without a restart."""
+    served = tmp_path / "kb.db"
+    shutil.copy(kb_path, served)
+    smaller = tmp_path / "data"
+    shutil.copytree(ROOT / "data", smaller, ignore=shutil.ignore_patterns("*-cache.sqlite"))
+    entries = yaml.safe_load((smaller / "policies.yml").read_text())
+    (smaller / "policies.yml").write_text(yaml.safe_dump([e for e in entries if e["id"] != "medmutual-200802"]))
+    (smaller / "policies" / "medmutual-200802-cryoablation.txt").unlink()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "kb", "serve", "--db", str(served), "--metadata",
+                               str(ROOT / "metadata.yml"), "--port", str(port), "--workers", "2"], cwd=tmp_path,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base, page = f"http://127.0.0.1:{port}", browser.new_page(viewport={"width": 1400, "height": 1000})
+    medmutual = "a[href='/-/policy/medmutual-200802']"
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"{base}/-/versions.json", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert page.goto(f"{base}/-/reviewer").status == 200 and page.locator(medmutual).count() >= 1
+        page.screenshot(path=str(ARTIFACTS / "rebuild-before.png"))
+        rebuild = subprocess.Popen([sys.executable, "-m", "kb", "build", "--data", str(smaller), "--db", str(served),
+                                    "--cache", str(tmp_path / "absent.sqlite"), "-q"], cwd=tmp_path,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        loads = []
+        while rebuild.poll() is None:
+            response = page.goto(f"{base}/-/reviewer")
+            loads.append((response.status, page.locator(medmutual).count() >= 1,
+                          page.locator("h1").inner_text()))
+        assert rebuild.wait() == 0, rebuild.stderr.read().decode()
+        assert loads and all(status == 200 and title == "Cryoablation policies: reviewer pages"
+                             for status, _, title in loads), loads
+        assert page.goto(f"{base}/-/reviewer").status == 200 and page.locator(medmutual).count() == 0
+        assert page.goto(f"{base}/-/policy/medmutual-200802").status == 404
+        page.goto(f"{base}/-/reviewer")
+        page.screenshot(path=str(ARTIFACTS / "rebuild-after.png"))
+    finally:
+        page.close()
+        server.terminate()
+        server.wait(timeout=30)
