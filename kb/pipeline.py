@@ -39,7 +39,7 @@ from .ingest.document import MAX_DOCUMENT_BYTES
 from .rdf.persist import new_stamp, store_path, write_store
 from .resolve import resolve
 from .store.atomic import atomic_database
-from .store.cocitation import write_policy_overlap
+from .store.aggregates import write_aggregates
 from .store.manifest import check_entry, unlisted_documents
 from .store.origins import read_origins
 from .store.parse_cache import ParseCache, parser_version
@@ -135,7 +135,7 @@ def build(db_path: Path, data_dir: Path, strict: bool = False, cache_path: Path 
                                 "where id = ?", ((r["work_id"], r["match_method"], r["match_score"], r["id"])
                                                  for r in references))
             _write(db, tables)
-            write_policy_overlap(db.conn)
+            write_aggregates(db.conn)
         report.counts.update({name: len(rows) for name, rows in tables.items()})
         _enrich_and_graph(db, (cache_path, registry_cache), curation.searches, report)
     parse_cache.prune()

@@ -3,5 +3,5 @@
 select a.policy_id, r.number as reference_number, r.line_start as reference_line, a.pmid, a.checked,
        a.policy_value, a.pubmed_value, a.score, a.detail, a.work_id
 from citation_audit a
-join policy_references r on r.id = a.reference_id
+cross join policy_references r on r.id = a.reference_id  -- the findings first: most references have none
 order by a.checked, a.policy_id, r.number

@@ -19,5 +19,5 @@ select
   e.citation_line,
   s.id as statement_id
 from statements s
-join statement_citations e on e.statement_id = s.id
+cross join statement_citations e on e.statement_id = s.id  -- statements in order, each one's citations after it
 order by s.policy_id, s.ordinal, e.role desc, e.citation_line, e.reference_number

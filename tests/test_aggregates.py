@@ -1,12 +1,12 @@
-"""policy_overlap, the co-citation table the build computes: every pair counted right, and each policy's
-closest others kept, by Jaccard index, then works shared, then id."""
+"""The aggregates the build computes: policy_overlap (every pair counted right, and each policy's closest
+others kept, by Jaccard index, then works shared, then id) and work_citers, as direct counts give them."""
 from __future__ import annotations
 
 import sqlite3
 
 import sqlite_utils
 
-from kb.store.cocitation import write_policy_overlap
+from kb.store.aggregates import write_policy_overlap
 from kb.store.schema import TABLES
 from kb.store.write import create_tables, insert_rows
 
@@ -64,3 +64,19 @@ def test_ties_go_to_most_shared_then_id(tmp_path):
     write_policy_overlap(conn, top=1)
     assert list(conn.execute("select * from policy_overlap order by policy_a, policy_b")) == [
         ("p", "v", 2, 18, 0.111), ("s", "s2", 2, 2, 1.0), ("v", "v2", 12, 12, 1.0)]
+
+
+def test_work_citers_agree_with_the_references(kb_path):
+    """Each work's issuers and policies, as a direct count over the references gives them; cited_by sorted."""
+    conn = sqlite3.connect(kb_path)
+    direct = set(conn.execute("""
+        select r.work_id, count(distinct pi.issuer), count(distinct r.policy_id) from policy_references r
+        join policy_issuers pi on pi.policy_id = r.policy_id where r.work_id is not null group by r.work_id"""))
+    stored = list(conn.execute("select work_id, issuers, policies, cited_by from work_citers"))
+    assert {row[:3] for row in stored} == direct and len(stored) == len(direct)
+    assert all(cited_by.split(",") == sorted(cited_by.split(",")) and len(cited_by.split(",")) == issuers
+               for _, issuers, _, cited_by in stored)
+    assert max(issuers for _, issuers, _, _ in stored) == 3
+    ranked = [row[1:] for row in sorted(conn.execute("""
+        select c.rank, c.issuers, c.policies, w.first_author, w.id from work_citers c join works w on w.id = c.work_id"""))]
+    assert ranked == sorted(ranked, key=lambda r: (-r[0], -r[1], r[2] or "", r[3]))

@@ -174,7 +174,12 @@ TABLES: dict[str, Table] = {
     "problems": Table("id", "id:int file:str line:int severity:str code:str message:str", indexes=["severity"]),
     "policy_overlap": Table(("policy_a", "policy_b"), "policy_a:str policy_b:str shared_works:int all_works:int "
                                                         "jaccard:float",
-                            [("policy_a", "policies"), ("policy_b", "policies")], ["jaccard"]),  # kb/store/cocitation.py
+                            [("policy_a", "policies"), ("policy_b", "policies")], ["jaccard"]),  # kb/store/aggregates.py
+    "statement_criteria": Table("statement_id", "statement_id:str criteria:str", [("statement_id", "statements")]),
+    "work_citers": Table("work_id", "work_id:str issuers:int policies:int cited_by:str rank:int",
+                         [("work_id", "works")], ["issuers", "cited_by", "rank"]),  # kb/store/aggregates.py
+    "shared_references": Table("match_key", "match_key:str pmid:str first_author:str year:int title:str policies:int "
+                                            "cited_as:str", indexes=["policies"]),  # kb/store/aggregates.py
 }
 
 # Views: the joins reviewers facet on and readers share (kb/store/read.py, queries/), each written once.
@@ -196,12 +201,6 @@ VIEWS: dict[str, str] = {
         select statement_id, policy_id, sites, citation_id, marker, citing_sentence, cited_in_section, citation_line,
                reference_number, reference_id, first_author, year, pmid, reference_title, work_id
         from statement_citations where role = 'evidence'""",
-    "statement_criteria": """
-        select statement_id, group_concat(line, char(10)) as criteria from (
-          select c.statement_id, coalesce(c.label || '. ', '') || c.text || coalesce(' [' || c.connective || ']', '')
-                 as line
-          from criteria c order by c.statement_id, c.ordinal)
-        group by statement_id""",
     "coverage_matrix": """
         with recursive lineage(indication_id, ancestor_id) as (
           select id, id from indications
@@ -235,14 +234,9 @@ VIEWS: dict[str, str] = {
         left join sections sec on sec.id = c.section_id
         order by w.id, r.policy_id, c.line_start""",
     "works_by_issuers": """
-        select w.id as work_id, w.kind, w.pmid, w.first_author, w.year, w.title,
-               count(distinct pi.issuer) as issuers, count(distinct r.policy_id) as policies,
-               group_concat(distinct pi.issuer) as cited_by
-        from works w
-        join policy_references r on r.work_id = w.id
-        join policy_issuers pi on pi.policy_id = r.policy_id
-        group by w.id
-        order by issuers desc, policies desc, w.first_author, w.id""",
+        select w.id as work_id, w.kind, w.pmid, w.first_author, w.year, w.title, c.issuers, c.policies, c.cited_by,
+               c.rank
+        from work_citers c join works w on w.id = c.work_id""",
     "coverage": """
         select s.id as statement_id, s.policy_id, pi.issuer, p.title as policy_title, s.indication, s.status,
                s.status_text, s.logic, s.line_of_business, s.text, s.line_start, s.line_end, p.review_status
