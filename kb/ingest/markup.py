@@ -23,6 +23,8 @@ _LINK_RE = re.compile(r"\[([^\]]*)\]\(([^)]*)\)")
 _EMPHASIS_RE = re.compile(r"\*{1,3}|(?<!\w)_{1,3}|_{1,3}(?!\w)")
 _ESCAPE_RE = re.compile(r"\\+([\\`*_{}\[\]()#+\-.!|])")
 _BULLET_GLYPHS = "•▪◦●○■□–"
+_SPACE_RE, _SPACE_BEFORE_RE, _SPACE_AFTER_RE = re.compile(r"\s+"), re.compile(r"\s+([,.;:)])"), re.compile(r"\(\s+")
+_MARKUP = re.compile(r"[$^<\[\\*_&]")  # a character one of the patterns above needs to match
 
 
 def _latex(match: re.Match) -> str:
@@ -42,19 +44,21 @@ def clean(raw: str) -> str:
     """Plain text of a fragment: tags, emphasis, escapes, links and bullet glyphs removed.
 
     Kept for the document being parsed (parse_document clears it): one fragment is cleaned many times."""
-    text = _LATEX_RE.sub(_latex, raw)
-    text = _LATEX_SUP_RE.sub(lambda m: m.group(1), text)
-    text = _SUP_RE.sub(_sup, text)
-    text = _AUTOLINK_RE.sub(r"\1", text)
-    text = _TAG_RE.sub(" ", text)
-    text = _LINK_RE.sub(lambda m: m.group(1) if m.group(2) in ("#", "") else f"{m.group(1)} {m.group(2)}", text)
-    text = _ESCAPE_RE.sub(r"\1", text)
-    text = _EMPHASIS_RE.sub("", text)
-    text = html.unescape(text)
-    text = re.sub(r"\s+", " ", text).strip()
+    text = raw
+    if _MARKUP.search(raw):  # else none of these would change anything
+        text = _LATEX_RE.sub(_latex, text)
+        text = _LATEX_SUP_RE.sub(lambda m: m.group(1), text)
+        text = _SUP_RE.sub(_sup, text)
+        text = _AUTOLINK_RE.sub(r"\1", text)
+        text = _TAG_RE.sub(" ", text)
+        text = _LINK_RE.sub(lambda m: m.group(1) if m.group(2) in ("#", "") else f"{m.group(1)} {m.group(2)}", text)
+        text = _ESCAPE_RE.sub(r"\1", text)
+        text = _EMPHASIS_RE.sub("", text)
+        text = html.unescape(text)
+    text = _SPACE_RE.sub(" ", text).strip()
     text = text.lstrip(_BULLET_GLYPHS + " ")
-    text = re.sub(r"\s+([,.;:)])", r"\1", text)
-    return re.sub(r"\(\s+", "(", text)
+    text = _SPACE_BEFORE_RE.sub(r"\1", text)
+    return _SPACE_AFTER_RE.sub("(", text)
 
 
 @dataclass(frozen=True)
