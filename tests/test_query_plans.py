@@ -14,6 +14,7 @@ import sqlite3
 import pytest
 
 from kb.queries import load_queries, parameters
+from kb.store.schema import TABLES
 
 QUERIES = load_queries()
 
@@ -59,6 +60,13 @@ def _plan(conn, sql: str) -> list[str]:
 def test_no_full_scan_an_index_should_serve(unanalysed, name):
     plan = _plan(unanalysed, QUERIES[name]["sql"])
     assert {table for table in _passes(plan) if (name, table) not in SCANS} == set(), plan
+
+
+@pytest.mark.parametrize("table", sorted(name for name, table in TABLES.items() if table.sort_key))
+def test_a_table_page_reads_its_rows_in_order_from_an_index(unanalysed, table):
+    """Datasette orders a table's pages by sort_key (metadata.yml): the first page reads 51 rows, it sorts none."""
+    plan = _plan(unanalysed, f"select * from [{table}] order by sort_key limit 51")
+    assert plan == [f"SCAN {table} USING INDEX idx_{table}_sort_key"]
 
 
 def test_the_allowances_are_all_used(unanalysed):

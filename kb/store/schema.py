@@ -22,6 +22,10 @@ class Table:
     fts: list[str] = field(default_factory=list)
     sort_key: str | None = None  # SQL of a generated column "sort_key" the table sorts by (DOCUMENT_ORDER)
 
+    def __post_init__(self):
+        if self.sort_key:  # Datasette orders every page of the table by it: read from an index, not sorted each time
+            self.indexes.append("sort_key")
+
     @property
     def references(self) -> list[tuple[str, str, str]]:
         return [(fk[0], fk[1], fk[2] if len(fk) > 2 else "id") for fk in self.foreign_keys]
@@ -64,14 +68,16 @@ TABLES: dict[str, Table] = {
                         [("policy_id", "policies")], sort_key=DOCUMENT_ORDER),
     "works": Table("id", "id:str kind:str pmid:str first_author:str title:str journal:str year:int volume:str "
                          "issue:str pages:str doi:str n_references:int n_policies:int enrichment:str design:str",
-                   indexes=["pmid", "kind", "n_policies", "design"], fts=["title", "first_author", "journal", "year"]),
+                   indexes=["pmid", "kind", "n_policies", "design", "enrichment"],
+                   fts=["title", "first_author", "journal", "year"]),
     "policy_references": Table(
         "id", "id:str policy_id:str section_id:str position:int number:int number_inferred:int authors:str "
               "first_author:str corporate_author:int title:str journal:str year:int month:str volume:str "
               "issue:str pages:str pmid:str pmid_raw:str doi:str url:str accessed:str raw:str work_id:str "
               "match_method:str match_score:float " + SPAN,
         [("policy_id", "policies"), ("section_id", "sections"), ("work_id", "works")],
-        ["pmid", "first_author", "year", "number"], ["title", "authors", "journal", "raw"], sort_key=DOCUMENT_ORDER),
+        ["pmid", "first_author", "year", "number", "journal"], ["title", "authors", "journal", "raw"],
+        sort_key=DOCUMENT_ORDER),
     "citations": Table("id", "id:str policy_id:str section_id:str marker:str numbers:str sentence:str " + SPAN,
                        [("policy_id", "policies"), ("section_id", "sections")], fts=["sentence"],
                        sort_key=DOCUMENT_ORDER),
@@ -80,7 +86,8 @@ TABLES: dict[str, Table] = {
                               ["reference_id"]),
     "statement_evidence": Table(("statement_id", "citation_id"), "statement_id:str citation_id:str sites:str "
                                 "role:str role_reason:str",
-                                [("statement_id", "statements"), ("citation_id", "citations")], ["citation_id", "role"]),
+                                [("statement_id", "statements"), ("citation_id", "citations")],
+                                ["citation_id", "role", "sites"]),
     "registered_trials": Table("id", "id:str policy_id:str section_id:str nct_id:str title:str "
                                      "planned_enrollment:int completion_date:str completion_date_text:str "
                                      "group_label:str note:str source:str " + SPAN,
@@ -118,7 +125,7 @@ TABLES: dict[str, Table] = {
                                       "citation_id:str field:str value:str other_value:str detail:str",
                                 [("work_id", "works"), ("reference_id", "policy_references"),
                                  ("other_reference_id", "policy_references"), ("citation_id", "citations")],
-                                ["kind"]),
+                                ["kind", "field"]),
     "policy_history": Table("id", "id:str policy_id:str date:str date_text:str text:str " + SPAN,
                             [("policy_id", "policies")], ["date"], sort_key=DOCUMENT_ORDER),
     "policy_reviews": Table("policy_id", "policy_id:str review_date:str date_text:str basis:str text:str "
