@@ -118,7 +118,7 @@ def build(db_path: Path, data_dir: Path, strict: bool = False, cache_path: Path 
                                      report)
         tables["guideline_bodies"] = [{"id": b.id, "name": b.name} for b in curation.guideline_bodies]
         with report.stage("resolve"):
-            tables, problems = resolve(tables, curation, _source(data_dir / "curation" / "trials.yml"))
+            tables, problems = resolve(tables, curation, _source(data_dir / "curation" / "trials.yml"), in_place=True)
             report.note(problems)
             report.note(_unmapped_statements(tables))
             report.counts["policies"] = len(tables.pop("policies"))  # written as read
@@ -137,6 +137,7 @@ def build(db_path: Path, data_dir: Path, strict: bool = False, cache_path: Path 
             _write(db, tables)
             write_aggregates(db.conn)
         report.counts.update({name: len(rows) for name, rows in tables.items()})
+        del tables, references  # written: not held through the graph and the RDF store
         _enrich_and_graph(db, (cache_path, registry_cache), curation.searches, report)
     parse_cache.prune()
     report.parsed, report.reused = parse_cache.misses, parse_cache.hits

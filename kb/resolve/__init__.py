@@ -11,15 +11,16 @@ from .trials import trial_rows
 from .works import resolve_works
 
 
-def resolve(parsed: dict[str, list[dict]], curation: Curation, trials_file: str
+def resolve(parsed: dict[str, list[dict]], curation: Curation, trials_file: str, in_place: bool = False
             ) -> tuple[dict[str, list[dict]], list[Problem]]:
     """The parsed tables with works, anomalies, indications, guidelines, trials and each policy's last review
     added and linked.
 
-    Returns new tables (the rows it links are copies) and what the curated trials do not find.
+    Returns new tables (the rows it links are copies; with in_place, the parsed rows themselves, which spares
+    a build a second copy of every reference) and what the curated trials do not find.
     """
-    tables = {**parsed, **{name: [dict(row) for row in parsed[name]]
-                           for name in ("policy_references", "guideline_mentions", "guideline_recommendations")}}
+    linked = ("policy_references", "guideline_mentions", "guideline_recommendations")
+    tables = {**parsed, **({} if in_place else {name: [dict(row) for row in parsed[name]] for name in linked})}
     tables["indications"] = indication_rows(curation.indications)
     tables["statement_indications"] = map_statements(tables["statements"], curation.indications)
     guideline_of = {g["reference_id"]: g for g in tables["guideline_mentions"] if g["reference_id"]}
