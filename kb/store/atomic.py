@@ -44,8 +44,9 @@ def atomic_database(db_path: Path, start_from: Path | None = None):
         if db_path.exists():
             os.chmod(tmp, stat.S_IMODE(os.stat(db_path).st_mode))
         db = sqlite_utils.Database(tmp)
-        # No journal on disk and no sync per commit: a failed write discards the whole file anyway.
-        db.execute("PRAGMA journal_mode = MEMORY")
+        # No rollback journal (in memory it grew with every page a transaction changed) and no sync per
+        # commit: a failed write discards the whole file anyway.
+        db.execute("PRAGMA journal_mode = OFF")
         db.execute("PRAGMA synchronous = OFF")
         db.execute("PRAGMA cache_size = -131072")  # 128 MB of pages: indexes grow without rereading the file
         yield db
