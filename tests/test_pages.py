@@ -37,11 +37,14 @@ def test_indication_page_side_by_side(get):
     assert "(via kidney-neoplasms)" in html
     assert "unique to premera-7.01.92" in html  # the ACR and AUA guidance only Premera lists
     lung = get("/-/indication/lung-neoplasms").text
+    first = lung.split('<details class="background" id="background">')[1].split("</details>")[0]
+    assert first.count("<li>") == 20 and '<a href="?background=all#background">all 51</a>' in first
+    lung = get("/-/indication/lung-neoplasms?background=all").text
     # the blanket <sup>[1-51]</sup> (51 of 97 references) beside the lung statement is background, not evidence:
     # Kunkle 2008 (renal) and Wang 2015 (liver) are listed apart, with why, and never as evidence
-    evidence, background = lung.split('<details class="background">')
+    evidence, background = lung.split('<details class="background" id="background" open>')
     background = background.split("</details>")[0]
-    assert "Cited only as background, not counted as evidence: 51 works" in background
+    assert "Cited only as background, not counted as evidence: 51 works" in background and background.count("<li>") == 51
     assert "/-/work/pmid:18816624" in background and "/-/work/pmid:25284802" in background
     assert "cites 51 of the 97 references at once (more than half the list)" in background
     assert "/-/work/pmid:18816624" not in evidence and "/-/work/pmid:25284802" not in evidence

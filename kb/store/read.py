@@ -219,16 +219,25 @@ class KnowledgeBase:
 
     def indication_background(self, indication_id: str) -> list[dict]:
         """The works the statements on an indication cite only as background (never as evidence there), why, and
-        the policies citing each so."""
-        return self.rows("""select e.work_id, w.first_author, w.year, w.title, min(e.role_reason) as reason,
-                                   group_concat(distinct m.policy_id) as policies
-                            from coverage_matrix m
-                            join statement_citations e on e.statement_id = m.statement_id and e.role = 'background'
-                            join works w on w.id = e.work_id
-                            where m.indication_id = ? and e.work_id not in (
-                              select x.work_id from coverage_matrix n join evidence x on x.statement_id = n.statement_id
-                              where n.indication_id = ? and x.work_id is not null)
-                            group by e.work_id order by w.first_author, w.year, w.id""", [indication_id, indication_id])
+        the policies citing each so (`n_policies`, `policies`), those most policies cite first.
+
+        Read from the base tables for the indication's statements alone: through the statement_citations
+        view it joined every citation of the corpus (~0.7 s at 1,000 policies)."""
+        return self.rows("""with statements_here as (select distinct statement_id, policy_id from coverage_matrix
+                                                     where indication_id = ?),
+                                 links as (select h.policy_id, e.role, e.role_reason, r.work_id
+                                           from statements_here h
+                                           join statement_evidence e on e.statement_id = h.statement_id
+                                           join citation_targets t on t.citation_id = e.citation_id
+                                           join policy_references r on r.id = t.reference_id
+                                           where r.work_id is not null)
+                            select l.work_id, w.first_author, w.year, w.title, min(l.role_reason) as reason,
+                                   count(distinct l.policy_id) as n_policies, group_concat(distinct l.policy_id) as policies
+                            from links l join works w on w.id = l.work_id
+                            where l.role = 'background'
+                              and l.work_id not in (select work_id from links where role = 'evidence')
+                            group by l.work_id order by n_policies desc, w.first_author, w.year, w.id""",
+                         [indication_id])
 
     def statement_citation_roles(self, policy_id: str) -> dict[str, dict[str, dict]]:
         """For each statement of a policy, by role (evidence, background): how many works its passages cite so,
@@ -404,7 +413,6 @@ class KnowledgeBase:
                                    from trials_fts f join trials t on t.rowid = f.rowid
                                    where trials_fts match ? order by bm25(trials_fts) limit ?""", [expression, limit]),
             "lines": self.lines_matching(expression, limit),
-
             "guidelines": self.rows("select id, body, topic, version from guidelines where "
                                     + containing("coalesce(body, '') || ' ' || coalesce(topic, '')"), like),
             "policies": self.rows("select id, title from policies where "

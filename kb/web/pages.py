@@ -155,7 +155,7 @@ TOP_WORKS = 20  # works shown per page of an indication's evidence: the page sta
 STATEMENTS_SHOWN = 100  # statements shown on an indication page; the rest in the coverage_matrix table
 
 
-def indication(kb: KnowledgeBase, indication_id: str, page: int = 1) -> dict | None:
+def indication(kb: KnowledgeBase, indication_id: str, page: int = 1, all_background: bool = False) -> dict | None:
     """Counts, the statements, and one page of the evidence: the works most policies cite first, each with its
     design and the policies listing it; the evidence's design profile over all of it."""
     ind = kb.indication(indication_id)
@@ -190,8 +190,18 @@ def indication(kb: KnowledgeBase, indication_id: str, page: int = 1) -> dict | N
             "n_policies": len({s["policy_id"] for s in statements}), "statuses": dict(statuses),
             "works": works, "n_works": total, "page": page, "pages": pages,
             "first_rank": (page - 1) * TOP_WORKS + 1, "profile": profile(by_design),
-            "trials": trials, "narrower": kb.narrower(indication_id), "background": kb.indication_background(indication_id),
+            "trials": trials, "narrower": kb.narrower(indication_id), **_background(kb, indication_id, all_background),
             **currency(kb, "indication_id", indication_id)}
+
+
+def _background(kb: KnowledgeBase, indication_id: str, everything: bool) -> dict:
+    """The works cited here only as background: those most policies cite so first, TOP_WORKS of them unless
+    `everything` (?background=all): at 200 policies an indication had ~1,000 such works, ~370 KB of the page."""
+    background = kb.indication_background(indication_id)
+    shown = background if everything else background[:TOP_WORKS]
+    for w in shown:
+        w["policies"] = w["policies"].split(",")
+    return {"background": shown, "n_background": len(background)}
 
 
 def profile(counts: dict[str, int]) -> list[dict]:

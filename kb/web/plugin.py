@@ -251,7 +251,8 @@ async def indication_page(datasette, request):
     if page is None:
         return await _message(datasette, request, "Bad page", f"page must be a number from 1 to {MAX_PAGE}", 400)
     try:
-        data = await _read(datasette, lambda kb: pages.indication(kb, request.url_vars["id"], page))
+        data = await _read(datasette, lambda kb: pages.indication(kb, request.url_vars["id"], page,
+                                                                  request.args.get("background") == "all"))
     except pages.Unknown as error:
         return await _message(datasette, request, "No such page", str(error), 404)
     if data is None:
