@@ -12,10 +12,12 @@ views from those tables (kb/rdf/mapping.py), so they cannot disagree on what lin
 from __future__ import annotations
 
 from collections.abc import Iterator
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from ..text import guideline_label
+
+if TYPE_CHECKING:  # networkx is imported by build_graph, which makes one: the web server never needs it
+    import networkx as nx
 
 
 NODE_TYPES = ("document", "issuer", "policy", "section", "statement", "criterion", "indication", "code",
@@ -62,6 +64,8 @@ def _span(row: dict) -> dict | None:
 
 def build_graph(db) -> nx.MultiDiGraph:
     """The graph of everything the store holds, from a sqlite3 or sqlite-utils connection."""
+    import networkx as nx
+
     g = nx.MultiDiGraph()
     read_graph(db, g)
     return g

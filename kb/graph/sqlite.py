@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import json
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from ..store.read import rows
 from .model import EDGE_TYPES, read_graph
+
+if TYPE_CHECKING:  # networkx is imported by the functions that make a graph: the web server never needs it
+    import networkx as nx
 
 _NODE_KEYS = ("type", "label", "row_id", "table")
 _JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode  # json.dumps with these, one encoder
@@ -73,6 +75,8 @@ def write_graph_rows(db) -> None:
 
 def load_graph(conn) -> nx.MultiDiGraph:
     """The graph as persisted in the nodes and edges tables."""
+    import networkx as nx
+
     g = nx.MultiDiGraph()
     for n in rows(conn, "select * from nodes order by id"):
         g.add_node(n["id"], type=n["type"], label=n["label"], row_id=n["row_id"], table=n["source_table"],
