@@ -4,7 +4,7 @@
 
 For each size: bench/corpus.py writes N perturbed copies of the seeds into a temporary folder
 (labelled synthetic, never mixed into data/); `kb build` builds it in a subprocess (wall time, peak
-memory of that process, database size); `kb serve` serves it on 127.0.0.1 (start-up time until
+memory of its process tree, database size, the RDF store's triples and size); `kb serve` serves it on 127.0.0.1 (start-up time until
 the first page, and until the first SPARQL answer); then every canned query and reviewer page is
 requested RUNS times in a row (p50/p95) and by CLIENTS concurrent clients for SECONDS (p50/p95,
 errors). Figures are one run on this machine.
@@ -84,6 +84,16 @@ def _build(data: Path, db: Path) -> tuple[float, float]:
         log.seek(0)
         raise SystemExit(f"kb build failed with exit {process.returncode}: {log.read().decode()[-2000:]}")
     return wall, peak / 2**20
+
+
+def _rdf_store(db: Path) -> str:
+    """The RDF store the build wrote beside the database: its triples and size."""
+    from kb.rdf.persist import open_store, store_path
+    store = open_store(db)
+    if store is None:
+        return "no RDF store written"
+    size = sum(f.stat().st_size for f in store_path(db).rglob("*") if f.is_file())
+    return f"RDF store {len(store):,} triples, {size / 2**20:.0f} MB"
 
 
 async def _sequential(client: httpx.AsyncClient, paths: list[str], runs: int) -> dict[str, list[float]]:
@@ -172,7 +182,7 @@ def main() -> None:
             db = Path(folder) / "kb.db"
             wall, peak = _build(data, db)
             print(f"{size} policies: build {wall:.1f} s, peak {peak:.0f} MB, database "
-                  f"{db.stat().st_size / 2**20:.0f} MB")
+                  f"{db.stat().st_size / 2**20:.0f} MB, {_rdf_store(db)}")
             _serve(db, Path(folder), args)
 
 
