@@ -45,17 +45,24 @@ def clean(raw: str) -> str:
 
     Kept for the document being parsed (parse_document clears it): one fragment is cleaned many times."""
     text = raw
-    if _MARKUP.search(raw):  # else none of these would change anything
-        text = _LATEX_RE.sub(_latex, text)
-        text = _LATEX_SUP_RE.sub(lambda m: m.group(1), text)
-        text = _SUP_RE.sub(_sup, text)
-        text = _AUTOLINK_RE.sub(r"\1", text)
-        text = _TAG_RE.sub(" ", text)
-        text = _LINK_RE.sub(lambda m: m.group(1) if m.group(2) in ("#", "") else f"{m.group(1)} {m.group(2)}", text)
-        text = _ESCAPE_RE.sub(r"\1", text)
-        text = _EMPHASIS_RE.sub("", text)
+    if _MARKUP.search(raw):  # else none of these would change anything; each runs only where its character is
+        if "$" in text:
+            text = _LATEX_RE.sub(_latex, text)
+        if "^{" in text:
+            text = _LATEX_SUP_RE.sub(lambda m: m.group(1), text)
+        if "<" in text:
+            text = _SUP_RE.sub(_sup, text)
+            text = _AUTOLINK_RE.sub(r"\1", text)
+            text = _TAG_RE.sub(" ", text)
+        if "[" in text:
+            text = _LINK_RE.sub(lambda m: m.group(1) if m.group(2) in ("#", "") else f"{m.group(1)} {m.group(2)}",
+                                text)
+        if "\\" in text:
+            text = _ESCAPE_RE.sub(r"\1", text)
+        if "*" in text or "_" in text:
+            text = _EMPHASIS_RE.sub("", text)
         text = html.unescape(text)
-    text = _SPACE_RE.sub(" ", text).strip()
+    text = " ".join(text.split())  # what \s+ -> " " and strip() give
     text = text.lstrip(_BULLET_GLYPHS + " ")
     text = _SPACE_BEFORE_RE.sub(r"\1", text)
     return _SPACE_AFTER_RE.sub("(", text)
