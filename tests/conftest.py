@@ -76,6 +76,17 @@ def scratch_data(tmp_path) -> Path:
     return copy_data(tmp_path / "data")
 
 
+def wait_until_serving(base: str, seconds: float = 30) -> None:
+    """Return once the server at base answers (or give up after `seconds`; the test then fails on its own)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{base}/-/versions.json", timeout=1)
+            return
+        except OSError:
+            time.sleep(0.1)
+
+
 @pytest.fixture(scope="session")
 def live_server(kb_path, tmp_path_factory):
     """Datasette served for real on 127.0.0.1 with our metadata and plugin; yields its base URL."""
@@ -91,12 +102,7 @@ def live_server(kb_path, tmp_path_factory):
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(f"{base}/-/versions.json", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_until_serving(base)
         yield base
     finally:
         server.terminate()

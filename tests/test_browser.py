@@ -11,13 +11,11 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 import yaml
 
-from .conftest import ROOT
+from .conftest import ROOT, wait_until_serving
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed; browser tests skipped")
@@ -239,12 +237,7 @@ def test_a_rebuild_shows_at_the_next_page_load_of_a_running_kb_serve(browser, kb
     base, page = f"http://127.0.0.1:{port}", browser.new_page(viewport={"width": 1400, "height": 1000})
     medmutual = "a[href='/-/policy/medmutual-200802']"
     try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"{base}/-/versions.json", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_until_serving(base)
         assert page.goto(f"{base}/-/reviewer").status == 200 and page.locator(medmutual).count() >= 1
         page.screenshot(path=str(ARTIFACTS / "rebuild-before.png"))
         rebuild = subprocess.Popen([sys.executable, "-m", "kb", "build", "--data", str(smaller), "--db", str(served),
