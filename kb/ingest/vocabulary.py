@@ -29,6 +29,53 @@ def _any(patterns: list[str]) -> re.Pattern:
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.I)
 
 
+class _Unknown(Exception):
+    """A construct whose first character _first_chars does not work out."""
+
+
+def _first_chars(items) -> tuple[set[str], bool]:
+    """(characters a match of the parsed items can start with, whether they can match the empty string)."""
+    chars: set[str] = set()
+    for op, av in items:
+        name = str(op)
+        if name == "LITERAL":
+            chars.add(chr(av))
+            return chars, False
+        if name == "IN" and all(str(o) == "LITERAL" for o, _ in av):
+            chars.update(chr(c) for _, c in av)
+            return chars, False
+        if name in ("AT", "ASSERT", "ASSERT_NOT"):  # zero-width: the next item starts the match
+            continue
+        if name == "SUBPATTERN" and not av[1] and not av[2]:  # a group that changes no flag
+            first, empty = _first_chars(av[3])
+        elif name == "BRANCH":
+            found = [_first_chars(branch) for branch in av[1]]
+            first, empty = set().union(*(f for f, _ in found)), any(e for _, e in found)
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            first, empty = _first_chars(av[2])
+            empty = empty or av[0] == 0
+        else:
+            raise _Unknown(name)
+        chars |= first
+        if not empty:
+            return chars, False
+    return chars, True
+
+
+def _guarded(pattern: re.Pattern) -> re.Pattern:
+    """The same matches, found faster: a lookahead for the characters a match can start with lets the regex
+    engine pass over every other position at once instead of trying each alternative there. The pattern as it
+    is where that cannot be told."""
+    try:
+        chars, empty = _first_chars(re._parser.parse(pattern.pattern, pattern.flags))
+    except _Unknown:
+        return pattern
+    if empty or not chars:
+        return pattern
+    start = "".join(re.escape(c) for c in sorted(chars))
+    return re.compile(f"(?=[{start}])(?:{pattern.pattern})", pattern.flags)
+
+
 class Vocabulary:
     """Matchers built from the genre's reviewed words."""
 
@@ -36,16 +83,16 @@ class Vocabulary:
         missing = [t for t in _NEEDED_TERMS if t not in {term.id for term in genre.terms}]
         if missing:
             raise CurationError(f"terms.yml: no entry for {', '.join(missing)}, which the parser needs")
-        self._kinds = [(s.id, _any(s.patterns)) for s in genre.sections if s.role != "notice"]
+        self._kinds = [(s.id, _guarded(_any(s.patterns))) for s in genre.sections if s.role != "notice"]
         self.closing_kinds = tuple(s.id for s in genre.sections if s.role == "closing")
         self.end_matter_kinds = self.closing_kinds + tuple(s.id for s in genre.sections if s.role == "end-matter")
         self._notices = [_any(s.patterns) for s in genre.sections if s.role == "notice"]
         self._positions = [(p, [re.compile(x, re.I) for x in p.patterns]) for p in genre.positions]
-        self._any_position = _any([x for p in genre.positions for x in p.patterns])  # most text names none
+        self._any_position = _guarded(_any([x for p in genre.positions for x in p.patterns]))  # most text names none
         self._polarity = {p.status: p.polarity for p in genre.positions}
         self._sites = [(s.id, tuple(s.stems)) for s in genre.sites]
-        self.guideline_kinds = [(k.id, _any(k.patterns)) for k in genre.guideline_kinds if k.in_references]
-        self.text_kinds = [(k.id, _any(k.patterns)) for k in genre.guideline_kinds]
+        self.guideline_kinds = [(k.id, _guarded(_any(k.patterns))) for k in genre.guideline_kinds if k.in_references]
+        self.text_kinds = [(k.id, _guarded(_any(k.patterns))) for k in genre.guideline_kinds]
         self._series = [re.compile(r"(?i:\b" + re.escape(s.name) + r")\W{0,3}\s*(?P<t>[A-Z][^.:]+?)\s*(?:\.|$)")
                         for s in genre.guideline_series]
         self._terms = {t.id: _any(t.patterns) for t in genre.terms}
