@@ -23,7 +23,6 @@ _LINK_RE = re.compile(r"\[([^\]]*)\]\(([^)]*)\)")
 _EMPHASIS_RE = re.compile(r"\*{1,3}|(?<!\w)_{1,3}|_{1,3}(?!\w)")
 _ESCAPE_RE = re.compile(r"\\+([\\`*_{}\[\]()#+\-.!|])")
 _BULLET_GLYPHS = "•▪◦●○■□–"
-_SPACE_RE, _SPACE_BEFORE_RE, _SPACE_AFTER_RE = re.compile(r"\s+"), re.compile(r"\s+([,.;:)])"), re.compile(r"\(\s+")
 _MARKUP = re.compile(r"[$^<\[\\*_&]")  # a character one of the patterns above needs to match
 
 
@@ -64,8 +63,11 @@ def clean(raw: str) -> str:
         text = html.unescape(text)
     text = " ".join(text.split())  # what \s+ -> " " and strip() give
     text = text.lstrip(_BULLET_GLYPHS + " ")
-    text = _SPACE_BEFORE_RE.sub(r"\1", text)
-    return _SPACE_AFTER_RE.sub("(", text)
+    if " " in text:  # whitespace is single spaces now, so the spaces before and after are replaced as strings
+        for mark in ",.;:)":
+            text = text.replace(" " + mark, mark)
+        text = text.replace("( ", "(")
+    return text
 
 
 @dataclass(frozen=True)
