@@ -141,8 +141,8 @@ class Vocabulary:
 
     def sites_of(self, text: str) -> set[str]:
         words = re.findall(r"[a-z]+", text.lower())
-        words += [f"{a} {b}" for a, b in zip(words, words[1:])]
-        return {site for site, stems in self._sites for word in words if word.startswith(stems)}
+        words = set(words).union(f"{a} {b}" for a, b in zip(words, words[1:]))  # each word looked at once
+        return {site for site, stems in self._sites if any(word.startswith(stems) for word in words)}
 
     def series_topic(self, text: str) -> str | None:
         """The topic written after a guideline series' name: "... in Oncology: Kidney Cancer." -> "Kidney Cancer"."""
