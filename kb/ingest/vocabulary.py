@@ -91,6 +91,7 @@ class Vocabulary:
         self._any_position = _guarded(_any([x for p in genre.positions for x in p.patterns]))  # most text names none
         self._polarity = {p.status: p.polarity for p in genre.positions}
         self._sites = [(s.id, tuple(s.stems)) for s in genre.sites]
+        self._stems = tuple(stem for _, stems in self._sites for stem in stems)
         self.guideline_kinds = [(k.id, _guarded(_any(k.patterns))) for k in genre.guideline_kinds if k.in_references]
         self.text_kinds = [(k.id, _guarded(_any(k.patterns))) for k in genre.guideline_kinds]
         self._series = [re.compile(r"(?i:\b" + re.escape(s.name) + r")\W{0,3}\s*(?P<t>[A-Z][^.:]+?)\s*(?:\.|$)")
@@ -141,8 +142,9 @@ class Vocabulary:
 
     def sites_of(self, text: str) -> set[str]:
         words = re.findall(r"[a-z]+", text.lower())
-        words = set(words).union(f"{a} {b}" for a, b in zip(words, words[1:]))  # each word looked at once
-        return {site for site, stems in self._sites if any(word.startswith(stems) for word in words)}
+        words += [f"{a} {b}" for a, b in zip(words, words[1:])]
+        words = [word for word in words if word.startswith(self._stems)]  # few words name any site
+        return {site for site, stems in self._sites for word in words if word.startswith(stems)}
 
     def series_topic(self, text: str) -> str | None:
         """The topic written after a guideline series' name: "... in Oncology: Kidney Cancer." -> "Kidney Cancer"."""
