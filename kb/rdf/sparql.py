@@ -17,16 +17,18 @@ import signal
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-
-import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef, Variable
-from rdflib.query import Result
+from typing import TYPE_CHECKING
 
 from .guard import Refused as QueryRefused
 from .guard import check
-from .mapping import PREFIXES, build_rdf
-from .persist import open_store
 from .sandbox import SandboxError, close_network, limit_memory
+
+if TYPE_CHECKING:
+    import pyoxigraph as ox
+
+# Oxigraph, rdflib and the RDF mapping are imported by the functions that use them, the first time a store
+# is opened (store_for, in the server's process, before any query process is forked): a web worker that
+# answers no SPARQL query never pays for them at start-up.
 
 RESULT_TYPES = {
     "json": "application/sparql-results+json", "xml": "application/sparql-results+xml", "csv": "text/csv",
@@ -38,6 +40,9 @@ GRAPH_TYPES = {"turtle": "text/turtle", "nt": "application/n-triples", "json-ld"
 
 def load_store(conn: sqlite3.Connection) -> ox.Store:
     """An in-memory Oxigraph store of the knowledge base's RDF, built once and reused."""
+    import pyoxigraph as ox
+
+    from .mapping import build_rdf
     store = ox.Store()
     store.load(build_rdf(conn).serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
     _import_serialisers()
@@ -46,6 +51,7 @@ def load_store(conn: sqlite3.Connection) -> ox.Store:
 
 def store_for(db_path: Path) -> ox.Store:
     """The store written at build time when it is of the database's build; else one loaded from the database."""
+    from .persist import open_store
     store = open_store(db_path)
     if store is None:
         with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
@@ -56,6 +62,8 @@ def store_for(db_path: Path) -> ox.Store:
 
 def _import_serialisers() -> None:
     """Load rdflib's serialiser plugins once here, so that no query process pays for importing them."""
+    from rdflib import Graph
+    from rdflib.query import Result
     for fmt in RESULT_TYPES.keys() - {"tsv"}:
         empty = Result("SELECT")
         empty.vars, empty.bindings = [], []
@@ -65,6 +73,8 @@ def _import_serialisers() -> None:
 
 
 def _term(term):
+    import pyoxigraph as ox
+    from rdflib import BNode, Literal, URIRef
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
     if isinstance(term, ox.BlankNode):
@@ -87,6 +97,11 @@ def formats(form: str) -> dict[str, str]:
 
 def _execute(store: ox.Store, query: str, fmt: str, row_limit: int, substitutions: dict) -> tuple[bytes, str, bool]:
     """(body, media type, truncated): results serialised by rdflib's serialisers."""
+    import pyoxigraph as ox
+    from rdflib import Graph, Variable
+    from rdflib.query import Result
+
+    from .mapping import PREFIXES
     prefixes = {k: str(v) for k, v in PREFIXES.items()}
     answer = store.query(query, prefixes=prefixes,
                          substitutions={ox.Variable(k): ox.Literal(v) for k, v in substitutions.items()})
