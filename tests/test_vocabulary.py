@@ -65,3 +65,18 @@ def test_the_parser_needs_its_terms(tmp_path):
                           genre.guideline_series, [t for t in genre.terms if t.id != "criteria-lead"])
     with pytest.raises(CurationError, match="criteria-lead"):
         Vocabulary(reduced)
+
+
+@pytest.mark.parametrize("text, found", [
+    ("It is considered MEDICALLY NECESSARY when", [("MEDICALLY NECESSARY", "medically necessary")]),
+    ("The procedure is unproven and not medically necessary; it is covered by no plan",
+     [("unproven and not medically necessary", "not medically necessary")]),
+    ("Nothing here names a position.", []),
+    # Case-blind matching as the regex engine does it, also for letters whose other case is not ASCII: the
+    # quick looks the parser takes before the full patterns (first letters, required words) must not lose them.
+    ("Cryoablation is considered inveſtigational.", [("inveſtigational", "investigational")]),
+    ("Cryoablation is considered İnvestigational.", [("İnvestigational", "investigational")]),
+    ("It is considered ſpecial arrangements", [("ſpecial arrangements", "special arrangements")]),
+])
+def test_positions_found_in_any_case(vocab, text, found):
+    assert [(match.group(0), status) for match, status in vocab.statuses_in(text)] == found

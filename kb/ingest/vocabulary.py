@@ -76,6 +76,37 @@ def _guarded(pattern: re.Pattern) -> re.Pattern:
     return re.compile(f"(?=[{start}])(?:{pattern.pattern})", pattern.flags)
 
 
+def _required(items) -> set[str] | None:
+    """Words one of which every match of the parsed items holds, or None when no such set is worked out."""
+    candidates, run = [], ""
+    for op, av in [*items, (None, None)]:
+        name = str(op)
+        if name == "LITERAL":
+            run += chr(av)
+            continue
+        if run:
+            candidates.append({run})
+            run = ""
+        if name == "SUBPATTERN" and not av[1] and not av[2]:
+            candidates.append(_required(av[3]))
+        elif name == "BRANCH":
+            found = [_required(branch) for branch in av[1]]
+            candidates.append(None if None in found else set().union(*found))
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and av[0] >= 1:
+            candidates.append(_required(av[2]))
+    candidates = [c for c in candidates if c]
+    return max(candidates, key=lambda words: min(map(len, words))) if candidates else None
+
+
+def _required_words(pattern: re.Pattern) -> tuple[str, ...] | None:
+    """Lower-case words one of which every match of a case-blind pattern holds, for a quick look at ASCII text
+    (where case-blind matching is plain lower-casing); None when they cannot be told."""
+    words = _required(re._parser.parse(pattern.pattern, pattern.flags))
+    if not (pattern.flags & re.I) or not words or not all(word.isascii() for word in words):
+        return None
+    return tuple(sorted(word.lower() for word in words))
+
+
 class Vocabulary:
     """Matchers built from the genre's reviewed words."""
 
@@ -87,8 +118,9 @@ class Vocabulary:
         self.closing_kinds = tuple(s.id for s in genre.sections if s.role == "closing")
         self.end_matter_kinds = self.closing_kinds + tuple(s.id for s in genre.sections if s.role == "end-matter")
         self._notices = [_any(s.patterns) for s in genre.sections if s.role == "notice"]
-        self._positions = [(p, [re.compile(x, re.I) for x in p.patterns]) for p in genre.positions]
+        self._positions = [(p, [_guarded(re.compile(x, re.I)) for x in p.patterns]) for p in genre.positions]
         self._any_position = _guarded(_any([x for p in genre.positions for x in p.patterns]))  # most text names none
+        self._position_words = _required_words(self._any_position)
         self._polarity = {p.status: p.polarity for p in genre.positions}
         self._sites = [(s.id, tuple(s.stems)) for s in genre.sites]
         self._stems = tuple(stem for _, stems in self._sites for stem in stems)
@@ -126,6 +158,10 @@ class Vocabulary:
     def statuses_in(self, text: str) -> list[tuple[re.Match, str]]:
         """Every coverage position named in text, in order, none overlapping another: where two start together,
         the entry first in the file's order (the more specific wording) wins."""
+        if self._position_words and text.isascii():
+            lower = text.lower()
+            if not any(word in lower for word in self._position_words):
+                return []
         if not self._any_position.search(text):
             return []
         hits = sorted((m.start(), order, m, position.status)
