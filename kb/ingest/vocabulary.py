@@ -107,6 +107,23 @@ def _required_words(pattern: re.Pattern) -> tuple[str, ...] | None:
     return tuple(sorted(word.lower() for word in words))
 
 
+class _Quick:
+    """A case-blind pattern that first looks for a word each of its matches holds, in ASCII text (where that is
+    exactly the regex's case-blind matching): most text the parser reads names none, and a substring test costs
+    far less than the regex's alternatives."""
+
+    def __init__(self, pattern: re.Pattern):
+        self._pattern = _guarded(pattern)
+        self._words = _required_words(pattern)
+
+    def search(self, text: str) -> re.Match | None:
+        if self._words and text.isascii():
+            lower = text.lower()
+            if not any(word in lower for word in self._words):
+                return None
+        return self._pattern.search(text)
+
+
 class Vocabulary:
     """Matchers built from the genre's reviewed words."""
 
@@ -114,18 +131,17 @@ class Vocabulary:
         missing = [t for t in _NEEDED_TERMS if t not in {term.id for term in genre.terms}]
         if missing:
             raise CurationError(f"terms.yml: no entry for {', '.join(missing)}, which the parser needs")
-        self._kinds = [(s.id, _guarded(_any(s.patterns))) for s in genre.sections if s.role != "notice"]
+        self._kinds = [(s.id, _Quick(_any(s.patterns))) for s in genre.sections if s.role != "notice"]
         self.closing_kinds = tuple(s.id for s in genre.sections if s.role == "closing")
         self.end_matter_kinds = self.closing_kinds + tuple(s.id for s in genre.sections if s.role == "end-matter")
         self._notices = [_any(s.patterns) for s in genre.sections if s.role == "notice"]
         self._positions = [(p, [_guarded(re.compile(x, re.I)) for x in p.patterns]) for p in genre.positions]
-        self._any_position = _guarded(_any([x for p in genre.positions for x in p.patterns]))  # most text names none
-        self._position_words = _required_words(self._any_position)
+        self._any_position = _Quick(_any([x for p in genre.positions for x in p.patterns]))  # most text names none
         self._polarity = {p.status: p.polarity for p in genre.positions}
         self._sites = [(s.id, tuple(s.stems)) for s in genre.sites]
         self._stems = tuple(stem for _, stems in self._sites for stem in stems)
-        self.guideline_kinds = [(k.id, _guarded(_any(k.patterns))) for k in genre.guideline_kinds if k.in_references]
-        self.text_kinds = [(k.id, _guarded(_any(k.patterns))) for k in genre.guideline_kinds]
+        self.guideline_kinds = [(k.id, _Quick(_any(k.patterns))) for k in genre.guideline_kinds if k.in_references]
+        self.text_kinds = [(k.id, _Quick(_any(k.patterns))) for k in genre.guideline_kinds]
         self._series = [re.compile(r"(?i:\b" + re.escape(s.name) + r")\W{0,3}\s*(?P<t>[A-Z][^.:]+?)\s*(?:\.|$)")
                         for s in genre.guideline_series]
         self._terms = {t.id: _any(t.patterns) for t in genre.terms}
@@ -158,10 +174,6 @@ class Vocabulary:
     def statuses_in(self, text: str) -> list[tuple[re.Match, str]]:
         """Every coverage position named in text, in order, none overlapping another: where two start together,
         the entry first in the file's order (the more specific wording) wins."""
-        if self._position_words and text.isascii():
-            lower = text.lower()
-            if not any(word in lower for word in self._position_words):
-                return []
         if not self._any_position.search(text):
             return []
         hits = sorted((m.start(), order, m, position.status)
