@@ -114,13 +114,13 @@ class _Quick:
 
     def __init__(self, pattern: re.Pattern):
         self._pattern = _guarded(pattern)
-        self._words = _required_words(pattern)
+        words = _required_words(pattern)
+        # the words as one case-sensitive alternation of literals, which the regex engine scans for at C speed
+        self._words = re.compile("|".join(map(re.escape, words))) if words else None
 
     def search(self, text: str) -> re.Match | None:
-        if self._words and text.isascii():
-            lower = text.lower()
-            if not any(word in lower for word in self._words):
-                return None
+        if self._words and text.isascii() and not self._words.search(text.lower()):
+            return None
         return self._pattern.search(text)
 
 
