@@ -54,9 +54,11 @@ def form_level(raw: str, apart: int, marked: bool, vocab: Vocabulary) -> int | N
     """The level of the heading this plain line is by its form, or None for a line of text.
 
     apart: on how many sides (0, 1, 2) a blank line or the document's edge sets the line apart."""
+    if apart < (2 if marked else 1):  # before cleaning: most lines of text are not set apart
+        return None
     text = clean(raw)
-    if (apart < (2 if marked else 1) or not text or len(text.split()) > _MAX_WORDS or _NOT_A_HEADING.search(text)
-            or _LINK.match(raw) or _CONNECTIVE.match(text)):
+    if (not text or len(text.split()) > _MAX_WORDS or _NOT_A_HEADING.search(text) or _LINK.match(raw)
+            or _CONNECTIVE.match(text)):
         return None
     number = _NUMBER.match(text)
     words = text[number.end():] if number else text
