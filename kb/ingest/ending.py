@@ -113,7 +113,8 @@ def _outside_end_matter(ctx: Context, last: Block) -> str | None:
 
 def _cut_mid_line(ctx: Context, last: Block) -> str | None:
     """The last line has no line break: does it stop after a space, or inside a word or number?"""
-    if _SPACE_AFTER_A_WORD.search(ctx.doc.text):
+    text = ctx.doc.text  # a match can only start at the last character before the trailing spaces and newlines
+    if _SPACE_AFTER_A_WORD.search(text, max(0, len(text.rstrip(" \n")) - 1)):
         return f"the last line stops after a space, mid-sentence: {last.raw.strip()[-60:]!r}"
     tokens = _TOKEN.findall(last.text)
     if last.kind != "row" and tokens and not _stands_elsewhere(ctx.doc.text, tokens[-1]) \
