@@ -69,17 +69,22 @@ def parse_reference(raw: str) -> dict:
         if number:
             fields["pmid"] = number.group(1)
         text = text[: pmid.start()].rstrip()
-    doi = _DOI.search(text)
+    # a DOI holds "10.", a URL "http" and a link "](": most entries hold none, and are not searched for them
+    doi = _DOI.search(text) if "10." in text else None
     if doi:
         fields["doi"] = doi.group("doi").rstrip(".")
-    url = _URL.search(text)
+    url = _URL.search(text) if "http" in text else None
     if url:
         fields["url"] = clean(next(g for g in url.groups() if g))
     accessed = _ACCESSED.search(clean(text))
     if accessed:
         fields["accessed"] = parse_date(accessed.group("date")) or accessed.group("date").strip()
-    plain_urlless = re.sub(r"\[[^\]]*\]\([^)]*\)|<https?://[^>]*>|https?://\S+", "", text)
-    plain_urlless = _DOI.sub("", plain_urlless).rstrip(" .")
+    plain_urlless = text
+    if "http" in text or "](" in text:
+        plain_urlless = re.sub(r"\[[^\]]*\]\([^)]*\)|<https?://[^>]*>|https?://\S+", "", plain_urlless)
+    if "10." in plain_urlless:
+        plain_urlless = _DOI.sub("", plain_urlless)
+    plain_urlless = plain_urlless.rstrip(" .")
 
     head = _READ_ON.sub("", plain_urlless).strip(" .")  # when the list's compiler read a page is no field of it
     if _apa(fields, head):
