@@ -12,6 +12,7 @@ _OWN_ID = {"policies": "policy_id", "works": "work_id", "trials": "trial_id", "i
 _REGISTRIES = {"pmid": "https://pubmed.ncbi.nlm.nih.gov/{}/", "doi": "https://doi.org/{}",
                "nct_id": "https://clinicaltrials.gov/study/{}", "registry_id": "https://clinicaltrials.gov/study/{}"}
 _NCT = re.compile(r"NCT\d{8}")
+COLUMNS = frozenset({"id", "statement_id", *_PAGES, *_REGISTRIES})  # the only columns target() can link
 
 
 def target(table: str | None, column: str, value) -> str | None:
