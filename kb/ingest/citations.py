@@ -50,6 +50,8 @@ def extract_citations(ctx: Context) -> list[Citation]:
     for block in ctx.blocks:
         if block.kind == "heading" or ctx.section(block).kind == "references":
             continue
+        if not ("[" in block.raw or "<" in block.raw or "^" in block.raw):  # a marker starts with one of them
+            continue
         for match in _MARKER.finditer(block.raw):
             inner = match.group("sup_b") or match.group("sup") or match.group("latex") or match.group("bracket")
             if match.group("sup") and _EXPONENT_BEFORE.search(block.raw[: match.start()]):
