@@ -20,7 +20,9 @@ _SUP_RE = re.compile(r"<sup>(.*?)</sup>", re.I | re.S)
 _TAG_RE = re.compile(r"<[^>]+>")
 _AUTOLINK_RE = re.compile(r"<(https?://[^>\s]+)>")
 _LINK_RE = re.compile(r"\[([^\]]*)\]\(([^)]*)\)")
-_EMPHASIS_RE = re.compile(r"\*{1,3}|(?<!\w)_{1,3}|_{1,3}(?!\w)")
+# Runs of * and of _ not inside a word ("*x*", "__x__", never snake_case), written so that every alternative
+# starts with its character and the regex engine scans for those at once: \*{1,3}|(?<!\w)_{1,3}|_{1,3}(?!\w).
+_EMPHASIS_RE = re.compile(r"\*\*{0,2}|_(?<!\w_)_{0,2}|__{0,2}(?!\w)")
 _ESCAPE_RE = re.compile(r"\\+([\\`*_{}\[\]()#+\-.!|])")
 _BULLET_GLYPHS = "•▪◦●○■□–"
 _MARKUP = re.compile(r"[$^<\[\\*_&]")  # a character one of the patterns above needs to match
