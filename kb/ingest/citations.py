@@ -17,7 +17,7 @@ _MARKER = re.compile(
     rf"<sup>\s*(?P<sup_b>\[\s*{_NUMS}\s*\])\s*</sup>"
     rf"|<sup>\s*(?P<sup>{_NUMS})\s*</sup>"
     rf"|\^\{{(?P<latex>{_NUMS})\}}"
-    rf"|(?<![\w\]\\])\[(?P<bracket>{_NUMS})\](?!\()",
+    rf"|\[(?<![\w\]\\]\[)(?P<bracket>{_NUMS})\](?!\()",  # each alternative starts with its character
     re.I,
 )
 _EXPONENT_BEFORE = re.compile(r"(?:\b(?:m|cm|mm|km|µm|nm|kg|mg|g|ml|mL|L|s|ft|in|sq)|\d)$")

@@ -29,7 +29,7 @@ _DATE_VOL = re.compile(
 )
 _JOURNAL_THEN_DATE = re.compile(r"(?:^|\.\s+)(?P<journal>[A-Z][^.]{1,90}?)\.?\s+(?P<rest>(?:" + _MONTH + r"\s+)?"
                                 r"(?:\d{1,2}\s+)?(?:19|20)\d{2}(?:\s+" + _MONTH + r"(?:\s+\d{1,2})?)?\s*[;(:].*)$")
-_ITALIC = re.compile(r"(?<!\*)\*(?!\*)(?P<body>[^*]+?)\*(?!\*)")
+_ITALIC = re.compile(r"\*(?<!\*\*)(?!\*)(?P<body>[^*]+?)\*(?!\*)")  # the * first: the engine scans for it
 _PMID = re.compile(r"\bPMID\b\s*:?\s*(?P<rest>[^\n]*)$")
 _DOI = re.compile(r"\b(?:doi:?\s*|https?://(?:dx\.)?doi\.org/)(?P<doi>10\.\d{4,9}/[^\s\]\)>]+)", re.I)
 _URL = re.compile(r"\((?P<md>https?://[^)\s]+)\)|<(?P<angle>https?://[^>\s]+)>|(?P<bare>https?://[^\s\]\)>]+)")
