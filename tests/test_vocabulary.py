@@ -74,6 +74,8 @@ def test_the_parser_needs_its_terms(tmp_path):
     ("Nothing here names a position.", []),
     # Case-blind matching as the regex engine does it, also for letters whose other case is not ASCII: the
     # quick looks the parser takes before the full patterns (first letters, required words) must not lose them.
+    ("For naïve patients – ≥ 2 cm – it is considered INVESTIGATIONAL.", [("INVESTIGATIONAL", "investigational")]),
+    ("Naïve patients – ≥ 2 cm – are named here.", []),
     ("Cryoablation is considered inveſtigational.", [("inveſtigational", "investigational")]),
     ("Cryoablation is considered İnvestigational.", [("İnvestigational", "investigational")]),
     ("It is considered ſpecial arrangements", [("ſpecial arrangements", "special arrangements")]),
