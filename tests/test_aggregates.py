@@ -80,3 +80,11 @@ def test_work_citers_agree_with_the_references(kb_path):
     ranked = [row[1:] for row in sorted(conn.execute("""
         select c.rank, c.issuers, c.policies, w.first_author, w.id from work_citers c join works w on w.id = c.work_id"""))]
     assert ranked == sorted(ranked, key=lambda r: (-r[0], -r[1], r[2] or "", r[3]))
+
+
+def test_policy_indications_are_the_coverage_views_pairs(kb_path):
+    """The pairs the searches since a review start from: exactly the (policy, indication) pairs of coverage_matrix."""
+    with sqlite3.connect(kb_path) as conn:
+        table = conn.execute("select policy_id, indication_id from policy_indications").fetchall()
+        view = conn.execute("select distinct policy_id, indication_id from coverage_matrix").fetchall()
+    assert len(table) == len(view) > 20 and set(table) == set(view)

@@ -31,9 +31,8 @@ SCANS = {
     ("statements_with_evidence", "s"): "every statement, streamed in the order of the index on policy_id",
     ("works_cited_by_one_issuer", "c"): "every work, streamed in the order of the index on cited_by",
     ("works_ranked_by_issuers", "c"): "every work, streamed in the order of the index on rank",
-    ("since_last_review", "indications"): "the curated vocabulary, for the lineage of coverage_matrix",
-    ("since_last_review", "l"): "that lineage, built by the query itself (and indexed by SQLite for the join)",
-    ("since_last_review", "c"): "the indications one policy covers, materialised by the query itself",
+    ("since_last_review", "l"): "the lineage of the indication vocabulary, built by the query itself (and indexed "
+                                "by SQLite for the join)",
 }
 SCAN = re.compile(r"^(SCAN (?P<table>\w+)|SEARCH (?P<indexed>\w+) USING AUTOMATIC)")
 

@@ -3,7 +3,10 @@ full pass over the references or criteria: 0.1-1 s a request at 1,000 policies).
 for each policy, the policies that cite most of the same works (policy_overlap); for each work, the issuers
 and policies citing it (work_citers); the references several policies list, by PMID or title
 (shared_references). And each statement's criteria as one text (statement_criteria), which the coverage
-views and pages join.
+views and pages join; and the indications each policy takes a position on, broader ones included
+(policy_indications), which the searches since a policy's review start from: read through the coverage
+view inside each policy's summary, they were computed for the whole corpus seven times a policy page
+(~3 s at 10,000 policies).
 
 Comparing every pair of policies is quadratic: at 1,000 policies the view that did so at query time did
 not finish within Datasette's time limit, and with thousands of policies nearly every pair shares some
@@ -56,10 +59,16 @@ STATEMENT_CRITERIA = """
     group by statement_id"""
 
 
+POLICY_INDICATIONS = """
+    insert into policy_indications (policy_id, indication_id)
+    select distinct policy_id, indication_id from coverage_matrix order by policy_id, indication_id"""
+
+
 def write_aggregates(conn: sqlite3.Connection) -> None:
-    """Fill policy_overlap, work_citers, shared_references and statement_criteria, in the open transaction."""
+    """Fill policy_overlap, work_citers, shared_references, statement_criteria and policy_indications, in the
+    open transaction."""
     write_policy_overlap(conn)
-    for sql in (WORK_CITERS, SHARED_REFERENCES, STATEMENT_CRITERIA):
+    for sql in (WORK_CITERS, SHARED_REFERENCES, STATEMENT_CRITERIA, POLICY_INDICATIONS):
         conn.execute(sql)
 
 

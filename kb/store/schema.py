@@ -183,6 +183,9 @@ TABLES: dict[str, Table] = {
                                                         "jaccard:float",
                             [("policy_a", "policies"), ("policy_b", "policies")], ["jaccard"]),  # kb/store/aggregates.py
     "statement_criteria": Table("statement_id", "statement_id:str criteria:str", [("statement_id", "statements")]),
+    "policy_indications": Table(("policy_id", "indication_id"), "policy_id:str indication_id:str",
+                                [("policy_id", "policies"), ("indication_id", "indications")],
+                                ["indication_id"]),  # kb/store/aggregates.py
     "work_citers": Table("work_id", "work_id:str issuers:int policies:int cited_by:str rank:int",
                          [("work_id", "works")], ["issuers", "cited_by", "rank"]),  # kb/store/aggregates.py
     "shared_references": Table("match_key", "match_key:str pmid:str first_author:str year:int title:str policies:int "
@@ -304,16 +307,16 @@ VIEWS: dict[str, str] = {
                          when completion_shift_months = 0 then ' (the same month)' else '' end end as planned_vs_registry,
                url, request, fetched_at
         from joined order by policy_id, line_start""",
+    # no order by: readers order; a view with one is not flattened into since_review's per-policy counts
     "review_searches": """
-        with covered as (select distinct indication_id, policy_id from coverage_matrix)
+        with covered as (select indication_id, policy_id from policy_indications)
         select c.policy_id, r.review_date, c.indication_id, i.label as indication, s.id as search_id,
                coalesce(s.status, 'not searched') as status,
                coalesce(s.note, case when r.review_date is null then 'not searched (no review date in the policy)'
                                      else 'not searched (no search has run)' end) as note,
                s.run_on, s.count, s.retrieved, s.term, s.pubmed_url, s.request, s.error
         from covered c join policy_reviews r on r.policy_id = c.policy_id join indications i on i.id = c.indication_id
-        left join literature_searches s on s.indication_id = c.indication_id and s.since = r.review_date
-        order by c.policy_id, c.indication_id""",
+        left join literature_searches s on s.indication_id = c.indication_id and s.since = r.review_date""",
     "new_evidence": """
         select q.policy_id, q.review_date, q.indication_id, q.indication, h.pmid, h.evidence_type, a.title,
                a.journal, a.year, a.pub_date, q.search_id, q.term, q.run_on, q.count, q.pubmed_url
