@@ -162,3 +162,25 @@ def test_policy_page_counts_each_statements_evidence_apart_from_background(get):
     assert "statement_citations?statement_id=unnamed-solid-tumors-outside-liver%3Astatement%3A6&amp;role=background" in lung
     uveal = re.search(r'<article id="statement-2".*?</article>', html, re.S).group(0)
     assert ">7 works as evidence</a></p>" in uveal
+
+
+def test_reviewer_page_lists_the_policies_a_page_at_a_time(get, monkeypatch):
+    """With thousands of policies the list is paged; the indications and trials stay whole on every page."""
+    from kb.web import pages
+    monkeypatch.setattr(pages, "POLICIES_PER_PAGE", 2)
+    first, last = get("/-/reviewer").text, get("/-/reviewer?page=3").text
+    assert "Policies 1–2 of 5, by id" in first and "page 1 of 3" in first and 'href="?page=2">next policies' in first
+    assert "Policies 5–5 of 5, by id" in last and 'href="?page=2">previous policies' in last
+    assert first.count('href="/-/policy/') == 2 and last.count('href="/-/policy/') == 1
+    assert first.count('href="/-/indication/') == last.count('href="/-/indication/') > 10
+    assert "the 5 policies fill 3 pages" in get("/-/reviewer?page=4", status=404).text
+    assert get("/-/reviewer?page=x", status=400).status_code == 400
+
+
+def test_reviewer_page_counts_the_policies_on_each_indication(get, kb_path):
+    import sqlite3
+    with sqlite3.connect(kb_path) as db:
+        renal = db.execute("select count(distinct policy_id) from coverage_matrix "
+                           "where indication_id = 'renal-cell-carcinoma'").fetchone()[0]
+    text = get("/-/reviewer").text
+    assert f'Renal cell carcinoma</a>\n  ({renal} policies' in text

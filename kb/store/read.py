@@ -170,8 +170,8 @@ class KnowledgeBase:
 
     def indications(self) -> list[dict]:
         """The indication vocabulary, each with the number of policies with a statement on it."""
-        return self.rows("""select i.id, i.label, i.mesh_id, count(distinct s.policy_id) as policies
-                            from indications i left join coverage_matrix s on s.indication_id = i.id
+        return self.rows("""select i.id, i.label, i.mesh_id, count(s.policy_id) as policies
+                            from indications i left join policy_indications s on s.indication_id = i.id
                             group by i.id order by i.label""")
 
     def indication(self, indication_id: str) -> dict | None:

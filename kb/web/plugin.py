@@ -248,6 +248,18 @@ def _page_number(request) -> int | None:
     return int(raw) if raw.isdigit() and 1 <= int(raw) <= MAX_PAGE else None
 
 
+async def reviewer_page(datasette, request):
+    """Every indication and trial, and the policies one page (?page=) at a time."""
+    page = _page_number(request)
+    if page is None:
+        return await _message(datasette, request, "Bad page", f"page must be a number from 1 to {MAX_PAGE}", 400)
+    try:
+        data = await _read(datasette, lambda kb: pages.index(kb, page))
+    except pages.Unknown as error:
+        return await _message(datasette, request, "No such page", str(error), 404)
+    return Response.html(await datasette.render_template("reviewer.html", data, request=request))
+
+
 async def indication_page(datasette, request):
     """An indication page, its evidence one page (?page=) at a time."""
     page = _page_number(request)
@@ -313,7 +325,7 @@ def register_routes(datasette):
     return [
         (r"^/$", home), (rf"^/(?P<database>{re.escape(tilde_encode(database_name(datasette)))})$", database_page),
         (r"^/-/cite$", cite_page), (r"^/-/cite\.json$", cite_json), (r"^/-/sparql$", sparql.endpoint),
-        (r"^/-/reviewer$", _page("reviewer.html", pages.index, key=None)),
+        (r"^/-/reviewer$", reviewer_page),
         (r"^/-/policy/(?P<id>[^/]+)$", _page("policy.html", pages.policy)),
         (r"^/-/indication/(?P<id>[^/]+)$", indication_page),
         (r"^/-/coverage(\.csv)?$", coverage_page), (r"^/-/compare$", compare_page),
