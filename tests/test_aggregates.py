@@ -88,3 +88,17 @@ def test_policy_indications_are_the_coverage_views_pairs(kb_path):
         table = conn.execute("select policy_id, indication_id from policy_indications").fetchall()
         view = conn.execute("select distinct policy_id, indication_id from coverage_matrix").fetchall()
     assert len(table) == len(view) > 20 and set(table) == set(view)
+
+
+def test_indication_background_is_what_the_links_give(kb_path):
+    """Per indication, the works cited only as background: exactly what aggregating the statements' links gives."""
+    links = """select m.indication_id, e.work_id, count(distinct m.policy_id), min(e.role_reason)
+               from coverage_matrix m join statement_citations e on e.statement_id = m.statement_id
+               where e.role = 'background' and e.work_id is not null and e.work_id not in (
+                 select x.work_id from coverage_matrix n join evidence x on x.statement_id = n.statement_id
+                 where n.indication_id = m.indication_id and x.work_id is not null)
+               group by m.indication_id, e.work_id"""
+    with sqlite3.connect(kb_path) as conn:
+        table = conn.execute("select indication_id, work_id, policies, reason from indication_background").fetchall()
+        expected = conn.execute(links).fetchall()
+    assert len(table) == len(expected) > 50 and set(table) == set(expected)

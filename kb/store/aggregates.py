@@ -6,7 +6,8 @@ and policies citing it (work_citers); the references several policies list, by P
 views and pages join; and the indications each policy takes a position on, broader ones included
 (policy_indications), which the searches since a policy's review start from: read through the coverage
 view inside each policy's summary, they were computed for the whole corpus seven times a policy page
-(~3 s at 10,000 policies).
+(~3 s at 10,000 policies); and for each indication, the works its statements cite only as background
+(indication_background), which its page lists (~2 s a request at 10,000 policies when read from the links).
 
 Comparing every pair of policies is quadratic: at 1,000 policies the view that did so at query time did
 not finish within Datasette's time limit, and with thousands of policies nearly every pair shares some
@@ -59,16 +60,33 @@ STATEMENT_CRITERIA = """
     group by statement_id"""
 
 
+INDICATION_BACKGROUND = """
+    insert into indication_background (indication_id, work_id, policies, reason, cited_by)
+    with links as (
+      select m.indication_id, m.policy_id, e.role, e.role_reason, r.work_id
+      from (select distinct indication_id, statement_id, policy_id from coverage_matrix) m
+      join statement_evidence e on e.statement_id = m.statement_id
+      join citation_targets t on t.citation_id = e.citation_id
+      join policy_references r on r.id = t.reference_id
+      where r.work_id is not null),
+    evidence as (select distinct indication_id, work_id from links where role = 'evidence')
+    select l.indication_id, l.work_id, count(distinct l.policy_id), min(l.role_reason),
+           group_concat(distinct l.policy_id)
+    from links l
+    where l.role = 'background' and not exists (
+      select 1 from evidence x where x.indication_id = l.indication_id and x.work_id = l.work_id)
+    group by l.indication_id, l.work_id"""
+
 POLICY_INDICATIONS = """
     insert into policy_indications (policy_id, indication_id)
     select distinct policy_id, indication_id from coverage_matrix order by policy_id, indication_id"""
 
 
 def write_aggregates(conn: sqlite3.Connection) -> None:
-    """Fill policy_overlap, work_citers, shared_references, statement_criteria and policy_indications, in the
-    open transaction."""
+    """Fill policy_overlap, work_citers, shared_references, statement_criteria, policy_indications and
+    indication_background, in the open transaction."""
     write_policy_overlap(conn)
-    for sql in (WORK_CITERS, SHARED_REFERENCES, STATEMENT_CRITERIA, POLICY_INDICATIONS):
+    for sql in (WORK_CITERS, SHARED_REFERENCES, STATEMENT_CRITERIA, POLICY_INDICATIONS, INDICATION_BACKGROUND):
         conn.execute(sql)
 
 

@@ -183,6 +183,9 @@ TABLES: dict[str, Table] = {
                                                         "jaccard:float",
                             [("policy_a", "policies"), ("policy_b", "policies")], ["jaccard"]),  # kb/store/aggregates.py
     "statement_criteria": Table("statement_id", "statement_id:str criteria:str", [("statement_id", "statements")]),
+    "indication_background": Table(("indication_id", "work_id"), "indication_id:str work_id:str policies:int "
+                                                                  "reason:str cited_by:str",
+                                   [("indication_id", "indications"), ("work_id", "works")]),  # kb/store/aggregates.py
     "policy_indications": Table(("policy_id", "indication_id"), "policy_id:str indication_id:str",
                                 [("policy_id", "policies"), ("indication_id", "indications")],
                                 ["indication_id"]),  # kb/store/aggregates.py
