@@ -33,7 +33,7 @@ from .enrich.cache import DEFAULT_REGISTRY_CACHE
 from .enrich.registry import apply_registry
 from .enrich.searches import SearchReport, apply_searches, search_new_evidence
 from .graph import edge_views, write_graph_rows
-from .ingest import (DocumentError, Problem, Vocabulary, coverage_counts, coverage_problems, load_bodies,
+from .ingest import (DocumentError, Problem, Vocabulary, coverage_counts, coverage_problems, curated_bodies,
                      parse_document)
 from .ingest.document import MAX_DOCUMENT_BYTES
 from .rdf.persist import new_stamp, store_path, write_store
@@ -108,7 +108,7 @@ def build(db_path: Path, data_dir: Path, strict: bool = False, cache_path: Path 
     entries = load_manifest(data_dir)
     entries += unlisted_documents(data_dir, entries)
     curation = load_curation(data_dir / "curation")
-    bodies = load_bodies([{"id": b.id, "name": b.name, "aliases": b.aliases} for b in curation.guideline_bodies])
+    bodies = curated_bodies(curation)
     parse_cache = ParseCache(db_path.with_name(db_path.stem + ".parse-cache"), parser_version(bodies, curation.genre))
     with atomic_database(db_path) as db:
         create_tables(db)

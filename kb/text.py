@@ -39,6 +39,19 @@ def expand_pages(pages: str | None) -> str | None:
 _ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
 
 
+_NUMERALS = [(1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"), (40, "xl"),
+             (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")]
+
+
+def to_roman(number: int) -> str:
+    """4 -> "iv": how a list numbered in lower-case roman numerals writes its number (roman_value reads it back)."""
+    roman = ""
+    for value, numeral in _NUMERALS:
+        while number >= value:
+            roman, number = roman + numeral, number - value
+    return roman
+
+
 def roman_value(label: str) -> int | None:
     """"IV" -> 4, "ix" -> 9; None for anything that is not a roman numeral."""
     label = label.upper()

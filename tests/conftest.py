@@ -15,7 +15,7 @@ import yaml
 
 from kb.curation import load_curation, load_manifest
 from kb.enrich.cache import DEFAULT_CACHE, DEFAULT_REGISTRY_CACHE
-from kb.ingest import load_bodies, parse_document
+from kb.ingest import curated_bodies, parse_document
 from kb.pipeline import build
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,7 +43,7 @@ def curation():
 
 @pytest.fixture(scope="session")
 def bodies(curation):
-    return load_bodies([{"id": b.id, "name": b.name, "aliases": b.aliases} for b in curation.guideline_bodies])
+    return curated_bodies(curation)
 
 
 @pytest.fixture(scope="session")

@@ -14,12 +14,14 @@ results, recruiting, ...) so that every branch a reviewer sees is exercised.
 from __future__ import annotations
 
 import json
-import threading
-import time
 import urllib.parse
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 
+from .fake_http import Fault, FakeHandler, FakeServer
+
+__all__ = ["LABEL", "SEED_STUDIES", "Fault", "FakeCtgov", "study"]
+
+JSON = "application/json"
 LABEL = "TEST RECORD written by cryo-kb's tests; not ClinicalTrials.gov's record of this study"
 
 
@@ -76,39 +78,14 @@ class Request:
         return [i for i in self.params.get("filter.ids", "").split(",") if i]
 
 
-TRICKLE_LIMIT = 30.0  # seconds a trickled answer lasts before the fake drops it, so no test hangs for ever
 
 
-@dataclass
-class Fault:
-    status: int | None = None
-    headers: dict = field(default_factory=dict)
-    slow: float = 0.0
-    truncate: bool = False
-    trickle: float = 0.0  # seconds between bytes of the whole answer, status line included
-
-
-class FakeCtgov:
+class FakeCtgov(FakeServer):
     def __init__(self, studies: dict[str, dict], page_size: int | None = None, unasked: list[dict] = ()):
         self.studies = studies
         self.page_size = page_size  # the most studies a page holds, whatever pageSize asks
         self.unasked = list(unasked)  # studies added to every page, asked for or not
-        self.faults: list[Fault] = []  # answered in order, one per request, before normal service resumes
-        self.log: list[Request] = []
-        self.lock = threading.Lock()
-        self.stopping = threading.Event()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/api/v2/"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stopping.set()
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(self._handler(), "/api/v2/")
 
     def _matching(self, ids: list[str]) -> list[dict]:
         found = []
@@ -121,33 +98,25 @@ class FakeCtgov:
     def _handler(self):
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
+        class Handler(FakeHandler):
             def do_GET(self):
                 url = urllib.parse.urlsplit(self.path)
                 params = {k: v[0] for k, v in urllib.parse.parse_qs(url.query, keep_blank_values=True).items()}
                 with fake.lock:
                     fake.log.append(Request(url.path, params))
                     fault = fake.faults.pop(0) if fake.faults else None
-                if fault and fault.slow:
-                    time.sleep(fault.slow)
-                if fault and fault.status:
-                    return self._send(fault.status, b"fault injected by the test", fault.headers)
+                if self.fault_first(fault, JSON):
+                    return
                 if url.path == "/api/v2/studies":
                     body = self._page(params)
                 elif url.path.startswith("/api/v2/studies/"):
                     found = fake._matching([url.path.rsplit("/", 1)[1]])
                     if not found:
-                        return self._send(404, b'{"message": "no study with this NCT id (fake server)"}')
+                        return self.send(404, b'{"message": "no study with this NCT id (fake server)"}', JSON)
                     body = found[0]
                 else:
-                    return self._send(404, b"not served by the fake")
-                data = json.dumps(body).encode()
-                if fault and fault.truncate:
-                    data = data[: len(data) // 2]
-                self._send(200, data, trickle=fault.trickle if fault else 0.0)
+                    return self.send(404, b"not served by the fake", JSON)
+                self.send_ok(json.dumps(body).encode(), JSON, fault)
 
             def _page(self, params: dict) -> dict:
                 found = fake._matching(params.get("filter.ids", "").split(",")) + fake.unasked
@@ -157,30 +126,5 @@ class FakeCtgov:
                 if start + size < len(found):
                     page["nextPageToken"] = str(start + size)
                 return page
-
-            def _send(self, status, body, headers=None, trickle=0.0):
-                if trickle:
-                    return self._trickle(status, body, trickle)
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                for key, value in (headers or {}).items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(body)
-
-            def _trickle(self, status, body, every):
-                raw = (f"HTTP/1.1 {status} OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-                       f"Connection: close\r\n\r\n").encode() + body
-                self.close_connection = True
-                until = time.monotonic() + TRICKLE_LIMIT
-                try:
-                    for byte in raw:
-                        if fake.stopping.wait(every) or time.monotonic() > until:
-                            return
-                        self.wfile.write(bytes([byte]))
-                        self.wfile.flush()
-                except OSError:  # the client hung up: what a deadline is for
-                    return
 
         return Handler

@@ -17,13 +17,14 @@ PubMed's records and carry a comment saying so.
 from __future__ import annotations
 
 import re
-import threading
-import time
 import urllib.parse
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from xml.sax.saxutils import escape
+
+from .fake_http import Fault, FakeHandler, FakeServer
+
+__all__ = ["LABEL", "Fault", "FakeEutils", "Indexed", "article_xml", "records_from_policies"]
 
 LABEL = "<!-- TEST RECORD written by cryo-kb's tests from a policy's citation; not fetched from PubMed -->"
 DOCTYPE = ('<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January 2025//EN" '
@@ -102,19 +103,9 @@ class Request:
     params: dict
 
 
-TRICKLE_LIMIT = 30.0  # seconds a trickled answer lasts before the fake drops it, so no test hangs for ever
 
 
-@dataclass
-class Fault:
-    status: int | None = None
-    headers: dict = field(default_factory=dict)
-    slow: float = 0.0
-    truncate: bool = False
-    trickle: float = 0.0  # seconds between bytes of the whole answer, status line included
-
-
-class FakeEutils:
+class FakeEutils(FakeServer):
     def __init__(self, records: dict[str, str], citations: dict[str, str] | None = None,
                  fail_ids: set[str] | None = None, unasked: dict[str, str] | None = None,
                  ecitmatch_lines: Callable[[list[str]], list[str]] = lambda lines: lines,
@@ -124,24 +115,9 @@ class FakeEutils:
         self.fail_ids = fail_ids or set()  # any efetch asking for one of these answers 500, always
         self.unasked = unasked or {}  # PMID -> record XML added to every efetch answer, asked for or not
         self.ecitmatch_lines = ecitmatch_lines  # rewrites the answer lines of each ECitMatch request
-        self.stopping = threading.Event()
-        self.faults: list[Fault] = []  # answered in order, one per efetch request, before normal service resumes
         self.index = list(index)  # what esearch finds
-        self.search_faults: list[Fault] = []  # the same, one per esearch request
-        self.log: list[Request] = []
-        self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/entrez/eutils/"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stopping.set()
-        self.server.shutdown()
-        self.server.server_close()
+        self.search_faults: list[Fault] = []  # as faults (efetch requests), one per esearch request
+        super().__init__(self._handler(), "/entrez/eutils/")
 
     def requests_to(self, name: str) -> list[Request]:
         return [r for r in self.log if r.path.endswith(name)]
@@ -149,10 +125,7 @@ class FakeEutils:
     def _handler(self):
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
+        class Handler(FakeHandler):
             def do_GET(self):
                 self._answer(urllib.parse.urlsplit(self.path).query)
 
@@ -169,32 +142,25 @@ class FakeEutils:
                     fault = fake.faults.pop(0) if fake.faults and path.endswith("efetch.fcgi") else None
                     if fake.search_faults and path.endswith("esearch.fcgi"):
                         fault = fake.search_faults.pop(0)
-                if fault and fault.slow:
-                    time.sleep(fault.slow)
-                if fault and fault.status:
-                    return self._send(fault.status, b"fault injected by the test", "text/plain", fault.headers)
+                if self.fault_first(fault, "text/plain"):
+                    return
                 if path.endswith("efetch.fcgi"):
                     if fake.fail_ids & set(ids):
-                        return self._send(500, b"server error injected by the test", "text/plain")
+                        return self.send(500, b"server error injected by the test", "text/plain")
                     answered = [fake.records[i] for i in ids if i in fake.records] + list(fake.unasked.values())
                     body = ('<?xml version="1.0" ?>\n' + DOCTYPE.format(dtd=fake.base_url + "pubmed.dtd")
                             + "\n<PubmedArticleSet>" + "".join(answered) + "</PubmedArticleSet>").encode()
-                    if fault and fault.truncate:
-                        body = body[: len(body) // 2]
-                    return self._send(200, body, "text/xml", trickle=fault.trickle if fault else 0.0)
+                    return self.send_ok(body, "text/xml", fault)
                 if path.endswith("esearch.fcgi"):
-                    body = self._search({k: v[0] for k, v in params.items()})
-                    if fault and fault.truncate:
-                        body = body[: len(body) // 2]
-                    return self._send(200, body, "text/xml", trickle=fault.trickle if fault else 0.0)
+                    return self.send_ok(self._search({k: v[0] for k, v in params.items()}), "text/xml", fault)
                 if path.endswith("ecitmatch.cgi"):
                     lines = []
                     for line in params.get("bdata", [""])[0].split("\r"):
                         key = line.split("|")[5] if line.count("|") >= 5 else ""
                         lines.append(f"{line}|{fake.citations.get(key, 'NOT_FOUND')}")
                     answer = "".join(line + "\n" for line in fake.ecitmatch_lines(lines))
-                    return self._send(200, answer.encode(), "text/plain")
-                return self._send(404, b"not served by the fake", "text/plain")
+                    return self.send(200, answer.encode(), "text/plain")
+                return self.send(404, b"not served by the fake", "text/plain")
 
             def _search(self, params: dict) -> bytes:
                 low, high = _bound(params["mindate"], False), _bound(params["maxdate"], True)
@@ -205,31 +171,5 @@ class FakeEutils:
                         f'</RetMax><RetStart>0</RetStart><IdList>{ids}</IdList><TranslationSet/>'
                         f'<QueryTranslation>{escape(params["term"])} (as the fake read it)</QueryTranslation>'
                         f'</eSearchResult>').encode()
-
-            def _send(self, status, body, content_type, headers=None, trickle=0.0):
-                if trickle:
-                    return self._trickle(status, body, content_type, trickle)
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                for key, value in (headers or {}).items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(body)
-
-            def _trickle(self, status, body, content_type, every):
-                """The whole answer one byte at a time, until it is sent, the client leaves, or TRICKLE_LIMIT."""
-                raw = (f"HTTP/1.1 {status} OK\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n"
-                       f"Connection: close\r\n\r\n").encode() + body
-                self.close_connection = True
-                until = time.monotonic() + TRICKLE_LIMIT
-                try:
-                    for byte in raw:
-                        if fake.stopping.wait(every) or time.monotonic() > until:
-                            return
-                        self.wfile.write(bytes([byte]))
-                        self.wfile.flush()
-                except OSError:  # the client hung up: what a deadline is for
-                    return
 
         return Handler

@@ -12,15 +12,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kb.convert.markup import Run  # the styled run the converters read, written here as a writer's input
+
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-
-
-@dataclass
-class Run:
-    text: str
-    bold: bool = False
-    italic: bool = False
-    sup: bool = False
 
 
 @dataclass
@@ -39,10 +33,6 @@ class Block:
     marker: str | None = None  # "•" or an enumerator as written ("IV.", "a)")
     runs: list[Run] = field(default_factory=list)
     rows: list[list[list[Part]]] = field(default_factory=list)
-
-    @property
-    def text(self) -> str:
-        return "".join(r.text for r in self.runs)
 
 
 _TOKEN = re.compile(r"\*\*|\*|<sup>|</sup>|\^\{|<b>|</b>|<strong>|</strong>|<i>|</i>|<em>|</em>|"
@@ -320,7 +310,10 @@ def to_pdf(blocks: list[Block], title: str, path: Path) -> None:
             if run.sup and target is None:
                 pdf.char_vpos = "SUP"
             text = run.text if run.sup else _soft_hyphens(run.text)
-            (target or pdf).write(text=text) if target else pdf.write(leading, text)
+            if target:
+                target.write(text=text)
+            else:
+                pdf.write(leading, text)
             pdf.char_vpos = "LINE"
 
     def item_block(block: Block) -> None:

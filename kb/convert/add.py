@@ -17,11 +17,11 @@ from pathlib import Path
 import yaml
 
 from ..curation import CurationError, PolicyEntry, load_curation, load_entries
-from ..ingest import DocumentError, Policy, Vocabulary, load_bodies, parse_document
+from ..ingest import DocumentError, Policy, Vocabulary, curated_bodies, parse_document
 from ..store.atomic import write_atomically
 from ..store.origins import write_origins
 from ..text import slug
-from . import convert, sniff
+from . import convert
 from .issuer import find_issuer
 from .model import ConvertError
 
@@ -48,7 +48,7 @@ def add_policy(original: Path, data_dir: Path, policy_id: str | None = None, iss
     try:
         entries = load_entries(manifest_path, PolicyEntry) if manifest_path.exists() else []
         curation = load_curation(data_dir / "curation")
-        bodies = load_bodies([{"id": b.id, "name": b.name, "aliases": b.aliases} for b in curation.guideline_bodies])
+        bodies = curated_bodies(curation)
     except CurationError as exc:
         raise ConvertError(f"cannot add to {data_dir}: {exc}") from None
     text_rel = f"policies/{policy_id}.txt"
@@ -62,7 +62,7 @@ def add_policy(original: Path, data_dir: Path, policy_id: str | None = None, iss
     policy = _parse(original, text, text_rel, bodies, Vocabulary(curation.genre))
     found_issuer, issuer_doubts = find_issuer(text.split("\n"), issuer)
     data = original.read_bytes()
-    original_rel = f"originals/{policy_id}{_EXTENSIONS[sniff(data)]}"
+    original_rel = f"originals/{policy_id}{_EXTENSIONS[converted.kind]}"
     entry = PolicyEntry(policy_id, text_rel, original_name=original.name,
                         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), issuer=found_issuer,
                         original=original_rel, original_sha256=hashlib.sha256(data).hexdigest(),

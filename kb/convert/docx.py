@@ -18,14 +18,13 @@ from docx.oxml.ns import qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
+from ..text import to_roman
 from .markup import Run, cell_text, markup
 from .model import Converted, ConvertError, Line
 
 _TYPED_BULLET = re.compile(r"^\s*[•▪◦‣●○■□–]\s")
 _TYPED_MARKER = re.compile(r"^\s*(?:[•▪◦‣●○■□–]\s+|\(?(?:[IVXLC]{1,6}|[ivxlc]{1,6}|[A-Za-z]|\d{1,3})[.)]\s)")
 _EMU_PER_LEVEL = 457200  # half an inch: the indentation step of Word's list levels
-_ROMAN = [(1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"), (40, "xl"),
-          (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")]
 
 
 def _format(number: int, fmt: str) -> str:
@@ -33,10 +32,7 @@ def _format(number: int, fmt: str) -> str:
         letter = chr(ord("a") + (number - 1) % 26) * ((number - 1) // 26 + 1)
         return letter.upper() if fmt == "upperLetter" else letter
     if fmt in ("upperRoman", "lowerRoman"):
-        roman = ""
-        for value, numeral in _ROMAN:
-            while number >= value:
-                roman, number = roman + numeral, number - value
+        roman = to_roman(number)
         return roman.upper() if fmt == "upperRoman" else roman
     return str(number)
 
@@ -125,7 +121,6 @@ def _heading_level(paragraph: Paragraph) -> int | None:
 
 class _Reader:
     def __init__(self, document):
-        self.document = document
         self.numbering = _Numbering(document)
         self.lines: list[Line] = []
 

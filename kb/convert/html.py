@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
+from ..text import to_roman
 from .model import Converted, ConvertError, Line
 
 _DROP = {"script", "style", "noscript", "template", "head", "nav", "iframe", "svg", "button", "select", "img"}
@@ -62,12 +63,7 @@ def _label(number: int, style: str) -> str:
             letters = chr(ord("a") + rest) + letters
         return letters.upper() if style in ("A", "upper-alpha", "upper-latin") else letters
     if style in ("i", "I", "lower-roman", "upper-roman"):
-        numerals = [(1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"),
-                    (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")]
-        roman = ""
-        for value, numeral in numerals:
-            while number >= value:
-                roman, number = roman + numeral, number - value
+        roman = to_roman(number)
         return roman.upper() if style in ("I", "upper-roman") else roman
     return str(number)
 

@@ -47,11 +47,6 @@ class Seg:
     def text(self) -> str:
         return "".join(r.text for r in self.runs)
 
-    @property
-    def bold(self) -> bool:
-        letters = [r for r in self.runs if r.text.strip() and not r.sup]
-        return bool(letters) and all(r.bold for r in letters)
-
 
 @dataclass
 class Table:
@@ -193,9 +188,10 @@ def _cell_text(chars: list[dict], right: float, page: int, words: Counter) -> st
     return cell_text([(kind, depth, text) for kind, depth, text, _ in parts])
 
 
-def _tables(page, words: Counter, number: int) -> list[Table]:
+def _tables(page, detected: list, words: Counter, number: int) -> list[Table]:
+    """The rows of the tables pdfplumber detected on the page (`detected`: page.find_tables())."""
     found = []
-    for table in page.find_tables():
+    for table in detected:
         cells_rows = []
         for row in table.rows:
             cells = []
@@ -263,8 +259,9 @@ def _columns(rows: list[list[Seg]]) -> list[list[Seg]]:
 def _pages(pdf, path: Path, words: Counter) -> tuple[list[list], list[str]]:
     pages, images = [], 0
     for number, page in enumerate(pdf.pages, start=1):
-        tables = _tables(page, words, number)
-        boxes = [t.bbox for t in page.find_tables()] if tables else []
+        detected = page.find_tables()  # pdfplumber's slowest step: once a page
+        tables = _tables(page, detected, words, number)
+        boxes = [t.bbox for t in detected] if tables else []
         chars = [c for c in page.chars if c.get("upright", True) and not any(
             x0 <= (c["x0"] + c["x1"]) / 2 <= x1 and top <= (c["top"] + c["bottom"]) / 2 <= bottom
             for x0, top, x1, bottom in boxes)]

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from Bio import Entrez
 
-from .http import Polite, ServiceError
+from .http import Polite, PoliteClient, ServiceError
 from .pubmed import RecordError, split_articles
 
 NCBI_EUTILS = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
@@ -80,7 +80,7 @@ def _quiet(request: Callable[[], object]) -> Callable[[], object]:
     return run
 
 
-class EutilsClient:
+class EutilsClient(PoliteClient):
     def __init__(self, settings: Settings, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep):
         """clock and sleep time every pause: the rate limit's and the backoff between tries."""
@@ -94,14 +94,6 @@ class EutilsClient:
         Entrez.max_tries = 1  # retries are ours, with backoff
         urllib.request.install_opener(urllib.request.build_opener(
             _Redirect(settings.base_url, settings.timeout), *self.http.handlers()))
-
-    @property
-    def requests(self) -> int:
-        return self.http.requests
-
-    @property
-    def notes(self) -> list[str]:
-        return self.http.notes
 
     def _call(self, what: str, request: Callable[[], object], check: Callable):
         return self.http.call(what, _quiet(request), check)

@@ -16,7 +16,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from .http import Polite, ServiceError
+from .http import Polite, PoliteClient, ServiceError
 from .study import parse_json, studies_in
 
 CTGOV_API = "https://clinicaltrials.gov/api/v2/"
@@ -49,21 +49,13 @@ class CtgovSettings:
         return self.per_minute / 60
 
 
-class CtgovClient:
+class CtgovClient(PoliteClient):
     def __init__(self, settings: CtgovSettings, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep):
         """clock and sleep time every pause: the rate limit's and the backoff between tries."""
         self.settings = settings
         self.http = Polite(settings, CtgovError, clock, sleep)
         self.opener = urllib.request.build_opener(*self.http.handlers())
-
-    @property
-    def requests(self) -> int:
-        return self.http.requests
-
-    @property
-    def notes(self) -> list[str]:
-        return self.http.notes
 
     def url(self, path: str, params: dict) -> str:
         return self.settings.base_url + path + "?" + urllib.parse.urlencode(params, safe=",")

@@ -138,3 +138,17 @@ class Polite:
                     self.notes += [] if note in self.notes else [note]
                 self.sleep(delay)
         raise self.error(f"{what}: gave up after {s.max_tries} tries at {s.base_url}: {last}")
+
+
+class PoliteClient:
+    """A service client whose requests go through `http` (a Polite): what it counted and noted, for reports."""
+
+    http: Polite
+
+    @property
+    def requests(self) -> int:
+        return self.http.requests
+
+    @property
+    def notes(self) -> list[str]:
+        return self.http.notes

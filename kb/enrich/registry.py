@@ -22,7 +22,7 @@ import sqlite_utils
 from ..store.atomic import atomic_database
 from .cache import RegistryCache
 from .ctgov import CtgovClient, CtgovError, CtgovSettings
-from .study import NCT_ID, STUDY_PAGE, StudyError, parse_json, read_study, studies_in
+from .study import NCT_ID, STUDY_PAGE, StudyError, _get, parse_json, read_study, studies_in
 
 REGISTRY_TABLES = ("registry_studies", "registry_publications")
 
@@ -73,8 +73,7 @@ def _taken(study, asked: set[str]) -> tuple[str | None, str | None]:
     try:
         fields = read_study(study)
     except StudyError as exc:
-        nct = study.get("protocolSection", {}).get("identificationModule", {}).get("nctId") \
-            if isinstance(study, dict) else None
+        nct = _own_id(study)
         return (nct if nct in asked else None), str(exc)
     answers = [i for i in [fields["nct_id"], *fields["aliases"]] if i in asked]
     return (answers[0] if answers else None), None
@@ -124,7 +123,7 @@ def _fetch_batch(client: CtgovClient, cache: RegistryCache, batch: list[str], re
                     report.failed[nct] = (f"ClinicalTrials.gov's record cannot be read ({unreadable}); "
                                           f"asked for again next run")
                 else:
-                    records[read_study(study)["nct_id"]] = json.dumps(study, ensure_ascii=False)
+                    records[_own_id(study)] = json.dumps(study, ensure_ascii=False)
             cache.put_studies(records, url)
             report.fetched += len(records)
     except CtgovError as exc:  # the ids no page answered yet
@@ -144,14 +143,14 @@ def _fetch_batch(client: CtgovClient, cache: RegistryCache, batch: list[str], re
             report.failed[nct] = (f"ClinicalTrials.gov's record cannot be read ({unreadable}); asked for again next run"
                                   if unreadable else f"ClinicalTrials.gov answered {_own_id(study)} for {nct}")
             continue
-        cache.put_studies({read_study(study)["nct_id"]: json.dumps(study, ensure_ascii=False)}, url)
+        cache.put_studies({_own_id(study): json.dumps(study, ensure_ascii=False)}, url)
         report.fetched += 1
 
 
 def _own_id(study) -> str:
-    nct = study.get("protocolSection", {}).get("identificationModule", {}).get("nctId") \
-        if isinstance(study, dict) else None
-    return str(nct)
+    """The study's own NCT id as the record gives it ("None" when it gives none); read_study's nct_id once the
+    record reads."""
+    return str(_get(study, "protocolSection", "identificationModule", "nctId"))
 
 
 def _answered(bodies: dict[str, str], wanted: Iterable[str]) -> set[str]:

@@ -20,7 +20,7 @@ from .document import Document, DocumentError
 from .ending import check_ending
 from .evidence import link_evidence
 from .front import extract_front
-from .guidelines import Body, from_references, from_text, load_bodies
+from .guidelines import Body, curated_bodies, from_references, from_text, load_bodies
 from .layout import read_layout
 from .markup import clean
 from .positions import account, coverage_counts, coverage_problems
@@ -33,7 +33,7 @@ from .statements import extract_statements
 from .tables import extract_history, extract_trials
 from .vocabulary import Vocabulary, default_vocabulary
 
-__all__ = ["parse_document", "DocumentError", "Policy", "Problem", "load_bodies", "Body", "Vocabulary",
+__all__ = ["parse_document", "DocumentError", "Policy", "Problem", "load_bodies", "curated_bodies", "Body", "Vocabulary",
            "coverage_counts", "coverage_problems"]
 
 def parse_document(path: Path, source: str, bodies: list[Body], vocabulary: Vocabulary | None = None) -> Policy:

@@ -17,12 +17,13 @@ _CODE_SHAPES = [
     ("CPT", r"\d{4}[0-9FTU]"),
     ("HCPCS", r"[A-V]\d{4}"),
 ]
-_CODE = re.compile(r"\b(?P<code>(?:\d{4}[0-9FTU]|[A-V]\d{4})(?:\s*[-–]\s*(?:\d{4}[0-9FTU]|[A-V]\d{4}))?)\b")
+_CPT = r"(?:\d{4}[0-9FTU]|[A-V]\d{4})"  # a CPT or HCPCS code
+_CODE = re.compile(rf"\b(?P<code>{_CPT}(?:\s*[-–]\s*{_CPT})?)\b")
 _ICD = r"[A-TV-Z]\d{2}(?:\.[0-9A-Z]{1,4})?"
 _ICD_CODE = re.compile(rf"\b(?P<code>{_ICD}(?:\s*[-–]\s*{_ICD})?)(?![\w.])")  # only where the table says ICD-10
 _SYSTEM_LABEL = re.compile(r"^(?:(?P<sys>cpt|hcpcs|icd[- ]?10(?:[- ]?(?:cm|pcs))?(?: (?:procedure|diagnos\w*))?)"
                            r"(?: codes?)?(?: codes?:)?:?)$", re.I)
-_SHAPE = r"(?:\d{4}[0-9FTU]|[A-V]\d{4})\b"
+_SHAPE = _CPT + r"\b"
 _NAMED = re.compile(rf"\b(?P<sys>CPT|HCPCS)\s+codes?\s+(?P<list>{_SHAPE}(?:\s*(?:,|and|or|&)\s*{_SHAPE})*)", re.I)
 # "(code 19105)", "Report code 19499", "CPT: 50593, 50250": codes a sentence names without a table
 _IN_PROSE = re.compile(rf"(?:\b(?:(?P<sys>CPT|HCPCS)(?:®|\(R\))?\s*)?codes?\s*:?\s*"

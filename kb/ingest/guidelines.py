@@ -45,6 +45,11 @@ def load_bodies(entries: list[dict]) -> list[Body]:
     return bodies
 
 
+def curated_bodies(curation) -> list[Body]:
+    """The guideline bodies of data/curation/guideline_bodies.yml (kb.curation.Curation), ready to match."""
+    return load_bodies([{"id": b.id, "name": b.name, "aliases": b.aliases} for b in curation.guideline_bodies])
+
+
 def _bodies_in(text: str, bodies: list[Body]) -> list[Body]:
     return [body for body in bodies if body.pattern.search(text)]
 

@@ -30,7 +30,7 @@ _FIELD = re.compile(r"^[^:]{1,40}:\s*(?P<value>\S.*)$")  # "Effective Date: Oct.
 _NOT_A_HEADING = re.compile(r"[.,;]$|https?://|\bPMID\b|\bdoi\b|^\d{4}[0-9FTU]\b|^[A-Z]\d{2}(?:\.\w+)?\b|\t|\|")
 _LINK = re.compile(r"^\s*\[[^\]]*\]\([^)]*\)\s*$")  # a link on its own line is navigation
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
-_CONNECTIVE = re.compile(r"^\W*(?:or|and|and/or)\W*$", re.I)
+CONNECTIVE = re.compile(r"^\W*(?:or|and|and/or)\W*$", re.I)
 _MAX_WORDS = 20
 _MAX_LABEL_WORDS = 8  # "The above policy is based on the following references:" announces, it heads nothing
 
@@ -58,7 +58,7 @@ def form_level(raw: str, apart: int, marked: bool, vocab: Vocabulary) -> int | N
         return None
     text = clean(raw)
     if (not text or len(text.split()) > _MAX_WORDS or _NOT_A_HEADING.search(text) or _LINK.match(raw)
-            or _CONNECTIVE.match(text)):
+            or CONNECTIVE.match(text)):
         return None
     number = _NUMBER.match(text)
     words = text[number.end():] if number else text

@@ -23,10 +23,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ..text import roman_value
+from .headings import CONNECTIVE
 
 _MAX_FURNITURE_WORDS = 12
 _FURNITURE_SPACING = 10  # lines at least on a page
-_CONNECTIVE = re.compile(r"^\W*(?:or|and|and/or)\W*$", re.I)
 _PAGE_WORD = re.compile(r"\bpage\b", re.I)
 _STRUCTURE = re.compile(r"^\s*(?:#|\||[-*+•▪◦o]\s)")
 _ENUMERATOR = re.compile(r"^\s*\(?(?P<label>\d{1,3}|[IVXLC]{1,6}|[ivxlc]{1,6}|[A-Za-z])[.)]\s+\S")
@@ -53,7 +53,7 @@ def _furniture(lines: list[str]) -> set[int]:
     groups: dict[str, list[int]] = defaultdict(list)
     for number, raw in enumerate(lines, start=1):
         text = " ".join(raw.split())
-        if (not text or _is_row(raw) or _STRUCTURE.match(raw) or _ENUMERATOR.match(raw) or _CONNECTIVE.match(text)
+        if (not text or _is_row(raw) or _STRUCTURE.match(raw) or _ENUMERATOR.match(raw) or CONNECTIVE.match(text)
                 or len(text.split()) > _MAX_FURNITURE_WORDS or text.endswith((".", ",", ";", ":"))):
             continue
         groups[re.sub(r"\d+", "\0", text.lower())].append(number)  # a document holds no NUL

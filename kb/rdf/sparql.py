@@ -42,9 +42,9 @@ def load_store(conn: sqlite3.Connection) -> ox.Store:
     """An in-memory Oxigraph store of the knowledge base's RDF, built once and reused."""
     import pyoxigraph as ox
 
-    from .mapping import build_rdf
-    store = ox.Store()
-    store.load(build_rdf(conn).serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    from .mapping import ntriples
+    store = ox.Store()  # the mapping's N-Triples as they are, as the store written at build time loads them
+    store.load("".join(ntriples(conn)).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
     _import_serialisers()
     return store
 

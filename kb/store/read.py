@@ -14,6 +14,7 @@ import sqlite3
 from collections import defaultdict
 from pathlib import Path
 
+from .designs import NOT_CLASSIFIED
 from .schema import TABLES, VIEWS
 
 
@@ -103,10 +104,11 @@ class KnowledgeBase:
 
     # Policies
 
-    def policies(self) -> list[dict]:
-        """Every policy with its issuer label (the issuer, or "(issuer not named: <id>)")."""
-        return self.rows("""select p.id, p.title, i.issuer, p.review_status from policies p
-                            join policy_issuers i on i.policy_id = p.id order by p.id""")
+    def policies(self, policy_ids: list[str] | None = None) -> list[dict]:
+        """Every policy (or those of policy_ids) with its issuer label (the issuer, or "(issuer not named: <id>)")."""
+        where = f"where p.id in ({_marks(policy_ids)})" if policy_ids is not None else ""
+        return self.rows(f"""select p.id, p.title, i.issuer, p.review_status from policies p
+                             join policy_issuers i on i.policy_id = p.id {where} order by p.id""", policy_ids or [])
 
     def policy(self, policy_id: str) -> dict | None:
         return self.one("select * from policies where id = ?", [policy_id])
@@ -488,10 +490,10 @@ class KnowledgeBase:
     def statement_designs(self, statement_ids: list[str]) -> dict[str, dict[str, int]]:
         """For each statement, its evidence works counted by study design."""
         found: dict[str, dict[str, int]] = defaultdict(dict)
-        for row in self.rows(f"""select e.statement_id, coalesce(w.design, 'not classified') as design,
-                                        count(distinct w.id) as n
+        for row in self.rows(f"""select e.statement_id, coalesce(w.design, ?) as design, count(distinct w.id) as n
                                  from evidence e join works w on w.id = e.work_id
-                                 where e.statement_id in ({_marks(statement_ids)}) group by 1, 2""", statement_ids):
+                                 where e.statement_id in ({_marks(statement_ids)}) group by 1, 2""",
+                             [NOT_CLASSIFIED, *statement_ids]):
             found[row["statement_id"]][row["design"]] = row["n"]
         return dict(found)
 

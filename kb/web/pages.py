@@ -25,15 +25,20 @@ CYTOSCAPE = "vendor/cytoscape-3.34.4.min.js"
 POLICIES_PER_PAGE = 100  # on /-/reviewer: at 10,000 policies the whole list took 1.3 s a request
 
 
+def _page_of(items: list, page: int, per_page: int, what_fills: str) -> tuple[list, int, int]:
+    """(the items on page `page`, the number of pages, the rank of the page's first item); Unknown past the end.
+    what_fills names the items in the message: "the 12 policies fill"."""
+    pages = max(1, -(-len(items) // per_page))
+    if page > pages:
+        raise Unknown(f"no page {page}: {what_fills} {pages} page{'s' if pages > 1 else ''}")
+    return items[(page - 1) * per_page:page * per_page], pages, (page - 1) * per_page + 1
+
+
 def index(kb: KnowledgeBase, page: int = 1) -> dict:
     """Every indication and trial, and one page (?page=) of the policies; Unknown for a page past the end."""
     policies = kb.policies()
-    pages = max(1, -(-len(policies) // POLICIES_PER_PAGE))
-    if page > pages:
-        raise Unknown(f"no page {page}: the {len(policies)} policies fill {pages} page{'s' if pages > 1 else ''}")
-    return {"policies": policies[(page - 1) * POLICIES_PER_PAGE:page * POLICIES_PER_PAGE],
-            "n_policies": len(policies), "page": page, "pages": pages,
-            "first_rank": (page - 1) * POLICIES_PER_PAGE + 1,
+    shown, pages, first = _page_of(policies, page, POLICIES_PER_PAGE, f"the {len(policies)} policies fill")
+    return {"policies": shown, "n_policies": len(policies), "page": page, "pages": pages, "first_rank": first,
             "indications": kb.indications(), "trials": kb.trials()}
 
 
@@ -174,13 +179,10 @@ def indication(kb: KnowledgeBase, indication_id: str, page: int = 1, all_backgro
         return None
     statements = kb.coverage(indication_id)
     evidence = kb.indication_evidence(indication_id)
-    total, works = len(evidence), evidence[(page - 1) * TOP_WORKS:page * TOP_WORKS]
+    works, pages, first = _page_of(evidence, page, TOP_WORKS, f"the evidence on {ind['label']} fills")
     by_design: dict[str, int] = defaultdict(int)
     for w in evidence:
         by_design[w["design"] or NOT_CLASSIFIED] += 1
-    pages = max(1, -(-total // TOP_WORKS))
-    if page > pages:
-        raise Unknown(f"no page {page}: the evidence on {ind['label']} fills {pages} page{'s' if pages > 1 else ''}")
     listed_by = kb.listed_by([w["work_id"] for w in works])  # every policy whose list holds it, not only these
     for w in works:
         w["policies"] = listed_by.get(w["work_id"], [])
@@ -199,8 +201,8 @@ def indication(kb: KnowledgeBase, indication_id: str, page: int = 1, all_backgro
         statuses[s["status"]] += 1
     return {"indication": ind, "statements": shown, "n_statements": len(statements),
             "n_policies": len({s["policy_id"] for s in statements}), "statuses": dict(statuses),
-            "works": works, "n_works": total, "page": page, "pages": pages,
-            "first_rank": (page - 1) * TOP_WORKS + 1, "profile": profile(by_design),
+            "works": works, "n_works": len(evidence), "page": page, "pages": pages,
+            "first_rank": first, "profile": profile(by_design),
             "trials": trials, "narrower": kb.narrower(indication_id), **_background(kb, indication_id, all_background),
             **currency(kb, "indication_id", indication_id)}
 
@@ -301,11 +303,8 @@ def coverage_grid(kb: KnowledgeBase, group: str, status: str, page: int = 1) -> 
     their criteria and the design profile of their evidence. Only policies with a cell under the filters stand."""
     filters = _grid_filters(kb, group, status)
     ids = kb.coverage_policies(group or None, status or None)
-    pages = max(1, -(-len(ids) // GRID_POLICIES))
-    if page > pages:
-        raise Unknown(f"no page {page}: the policies fill {pages} page{'s' if pages > 1 else ''}")
-    shown = ids[(page - 1) * GRID_POLICIES:page * GRID_POLICIES]
-    by_id = {p["id"]: p for p in kb.policies()}
+    shown, pages, first = _page_of(ids, page, GRID_POLICIES, "the policies fill")
+    by_id = {p["id"]: p for p in kb.policies(shown)}
     cells = kb.coverage_cells(group or None, status or None, shown)
     designs = kb.statement_designs(sorted({c["statement_id"] for c in cells}))
     rows: dict[str, dict] = {}
@@ -314,7 +313,7 @@ def coverage_grid(kb: KnowledgeBase, group: str, status: str, page: int = 1) -> 
         c["profile"] = profile(designs.get(c["statement_id"], {}))
         row["cells"].setdefault(c["policy_id"], []).append(c)
     return {**filters, "policies": [by_id[i] for i in shown], "rows": list(rows.values()), "n_cells": len(cells),
-            "n_policies": len(ids), "page": page, "pages": pages, "first": (page - 1) * GRID_POLICIES + 1}
+            "n_policies": len(ids), "page": page, "pages": pages, "first": first}
 
 
 CSV_COLUMNS = ["indication_id", "indication", "issuer", "policy_id", "policy_title", "review_status", "status",
@@ -337,17 +336,17 @@ def coverage_csv(kb: KnowledgeBase, group: str, status: str) -> str:
 LISTED_IDS = 50  # policy ids an unknown-policy message lists
 
 
-def compare(kb: KnowledgeBase, a: str, b: str) -> dict:
+def compare(kb: KnowledgeBase, a: str, b: str, policies: list[dict]) -> dict:
     """Two policies side by side: positions by indication with criteria differences marked word by word, the
-    works each lists (shared, only in a, only in b), and their dates. Unknown when either id is not a policy."""
-    policies = kb.policies()
-    ids = [p["id"] for p in policies]
-    missing = [x for x in (a, b) if x not in ids]
+    works each lists (shared, only in a, only in b), and their dates. Unknown when either id is not one of
+    `policies` (kb.policies(), which the form lists too)."""
+    by_id = {p["id"]: p for p in policies}
+    missing = [x for x in (a, b) if x not in by_id]
     if missing:
+        ids = list(by_id)
         listed = ", ".join(ids[:LISTED_IDS]) + (f" and {len(ids) - LISTED_IDS} more (the form lists them all)"
                                                if len(ids) > LISTED_IDS else "")
         raise Unknown(f"no policy {', '.join(repr(m) for m in missing)}; policies: {listed}")
-    by_id = {p["id"]: p for p in policies}
     dates = kb.effective_dates([a, b])
     sides = {}
     for key, pid in (("a", a), ("b", b)):

@@ -248,31 +248,31 @@ def _page_number(request) -> int | None:
     return int(raw) if raw.isdigit() and 1 <= int(raw) <= MAX_PAGE else None
 
 
-async def reviewer_page(datasette, request):
-    """Every indication and trial, and the policies one page (?page=) at a time."""
+async def _paged(datasette, request, template: str, load, kind: str | None = None):
+    """A page read one part (?page=) at a time by load(kb, page): 400 for a page that is not a number, 404 for
+    one past the end, and the unknown-id page when load gives None (an id of `kind`)."""
     page = _page_number(request)
     if page is None:
         return await _message(datasette, request, "Bad page", f"page must be a number from 1 to {MAX_PAGE}", 400)
     try:
-        data = await _read(datasette, lambda kb: pages.index(kb, page))
-    except pages.Unknown as error:
-        return await _message(datasette, request, "No such page", str(error), 404)
-    return Response.html(await datasette.render_template("reviewer.html", data, request=request))
-
-
-async def indication_page(datasette, request):
-    """An indication page, its evidence one page (?page=) at a time."""
-    page = _page_number(request)
-    if page is None:
-        return await _message(datasette, request, "Bad page", f"page must be a number from 1 to {MAX_PAGE}", 400)
-    try:
-        data = await _read(datasette, lambda kb: pages.indication(kb, request.url_vars["id"], page,
-                                                                  request.args.get("background") == "all"))
+        data = await _read(datasette, lambda kb: load(kb, page))
     except pages.Unknown as error:
         return await _message(datasette, request, "No such page", str(error), 404)
     if data is None:
-        return await _missing(datasette, request, "indication", request.url_vars["id"])
-    return Response.html(await datasette.render_template("indication.html", data, request=request))
+        return await _missing(datasette, request, kind, request.url_vars["id"])
+    return Response.html(await datasette.render_template(template, data, request=request))
+
+
+async def reviewer_page(datasette, request):
+    """Every indication and trial, and the policies one page (?page=) at a time."""
+    return await _paged(datasette, request, "reviewer.html", pages.index)
+
+
+async def indication_page(datasette, request):
+    """An indication page, its evidence one page (?page=) at a time; ?background=all lists every background work."""
+    everything = request.args.get("background") == "all"
+    return await _paged(datasette, request, "indication.html",
+                        lambda kb, page: pages.indication(kb, request.url_vars["id"], page, everything), "indication")
 
 
 async def coverage_page(datasette, request):
@@ -309,7 +309,7 @@ async def compare_page(datasette, request):
     context, status = {"policies": policies, "a_id": a, "b_id": b, "error": None, "compared": None}, 200
     if a and b:
         try:
-            context["compared"] = await _read(datasette, lambda kb: pages.compare(kb, a, b))
+            context["compared"] = await _read(datasette, lambda kb: pages.compare(kb, a, b, policies))
         except pages.Unknown as error:
             context["error"], status = str(error), 404
     return Response.html(await datasette.render_template("compare.html", context, request=request), status=status)
