@@ -1,6 +1,7 @@
 """Text helpers every stage shares: one place for each, so that stages do not borrow from each other."""
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from itertools import accumulate
@@ -9,13 +10,17 @@ MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
 
 
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+@functools.lru_cache(maxsize=1 << 16)  # resolution folds the same titles and names once per citing policy
 def fold(text: str | None) -> str:
     """Lower case, no diacritics, letters and digits only: "Klätte" and "Klatte" fold alike."""
     if not text:
         return ""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return re.sub(r"[^a-z0-9]+", " ", plain.lower()).strip()
+    if not text.isascii():  # ASCII has nothing to decompose
+        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return _NOT_ALNUM.sub(" ", text.lower()).strip()
 
 
 def slug(*parts) -> str:

@@ -50,6 +50,37 @@ def test_a_failed_write_leaves_the_previous_store_whole(kb_copy, monkeypatch):
     assert open_store(kb_copy) is not None
 
 
+def test_a_store_loaded_in_many_chunks_holds_every_triple(kb_copy, monkeypatch):
+    from kb.rdf import persist
+
+    monkeypatch.setattr(persist, "CHUNK", 1000)  # the seeds' ~9,000 distinct triples in more than ten chunks
+    write_store(kb_copy)
+    with sqlite3.connect(kb_copy) as conn:
+        assert len(open_store(kb_copy)) == len(build_rdf(conn))
+
+
+def test_a_load_that_fails_after_some_chunks_writes_no_store(kb_copy, monkeypatch):
+    from kb.rdf import persist
+
+    loaded = ox.Store.bulk_load
+    calls = []
+
+    def fails_third(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise OSError("disk full on chunk 3 (simulated)")
+        return loaded(self, *args, **kwargs)
+
+    monkeypatch.setattr(persist, "CHUNK", 1000)
+    monkeypatch.setattr(ox.Store, "bulk_load", fails_third)
+    with sqlite3.connect(kb_copy) as conn:
+        new_stamp(conn)
+    with pytest.raises(OSError, match="chunk 3"):
+        write_store(kb_copy)
+    assert len(calls) == 3  # nothing more is loaded once a chunk has failed
+    assert open_store(kb_copy) is None and [p.name for p in kb_copy.parent.iterdir() if ".tmp" in p.name] == []
+
+
 def test_a_build_whose_store_cannot_be_written_warns_and_still_writes_the_database(tmp_path, monkeypatch):
     from .conftest import DATA
 

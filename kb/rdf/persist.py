@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import itertools
 import os
+import queue
 import secrets
 import shutil
 import sqlite3
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -21,7 +24,7 @@ import pyoxigraph as ox
 from .mapping import ntriples
 
 STAMP_FILE = "BUILD"
-CHUNK = 250_000  # triples per bulk load: about 250 MB of the loader's memory, whatever the corpus size
+CHUNK = 100_000  # triples per bulk load: about 100 MB of the loader's memory, whatever the corpus size
 
 
 def store_path(db_path: Path) -> Path:
@@ -42,19 +45,11 @@ def write_store(db_path: Path) -> Path:
     target = store_path(db_path)
     fresh = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     shutil.rmtree(fresh, ignore_errors=True)
-    triples = fresh.with_name(fresh.name + ".nt")
     try:
         store = ox.Store(str(fresh))
         conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
         try:
-            lines = ntriples(conn)
-            while True:  # in chunks: Oxigraph's bulk loader holds what it is given in memory
-                with open(triples, "w", encoding="utf-8") as file:
-                    file.writelines(itertools.islice(lines, CHUNK))
-                if not triples.stat().st_size:
-                    break
-                # lenient: the IRIs are the mapping's own, percent-encoded, so not checked again
-                store.bulk_load(path=str(triples), format=ox.RdfFormat.N_TRIPLES, lenient=True)
+            _load(store, ntriples(conn))
             stamp = stamp_of(conn)
         finally:
             conn.close()
@@ -68,8 +63,34 @@ def write_store(db_path: Path) -> Path:
         shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(fresh, ignore_errors=True)
-        triples.unlink(missing_ok=True)
     return target
+
+
+def _load(store: ox.Store, lines: Iterator[str]) -> None:
+    """Bulk-load the lines in chunks (Oxigraph's bulk loader holds what it is given in memory), each chunk
+    loaded by a thread while this one writes the next: the loader releases the GIL, so the two overlap."""
+    chunks: queue.Queue = queue.Queue(maxsize=1)
+    failure: list[BaseException] = []
+
+    def loader() -> None:
+        while (chunk := chunks.get()) is not None:
+            if failure:
+                continue  # drained, so the writer is never left waiting on a full queue
+            try:  # lenient: the IRIs are the mapping's own, percent-encoded, so not checked again
+                store.bulk_load(chunk, format=ox.RdfFormat.N_TRIPLES, lenient=True)
+            except BaseException as error:  # re-raised in the writing thread
+                failure.append(error)
+
+    thread = threading.Thread(target=loader, name="rdf-bulk-load")
+    thread.start()
+    try:
+        while not failure and (chunk := "".join(itertools.islice(lines, CHUNK)).encode("utf-8")):
+            chunks.put(chunk)
+    finally:
+        chunks.put(None)
+        thread.join()
+    if failure:
+        raise failure[0]
 
 
 def open_store(db_path: Path) -> ox.Store | None:
