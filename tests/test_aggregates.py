@@ -102,3 +102,35 @@ def test_indication_background_is_what_the_links_give(kb_path):
         table = conn.execute("select indication_id, work_id, policies, reason from indication_background").fetchall()
         expected = conn.execute(links).fetchall()
     assert len(table) == len(expected) > 50 and set(table) == set(expected)
+
+
+def test_coverage_matrix_is_every_statement_under_its_indication_and_the_narrower_ones(kb_path):
+    """Worked out here from the vocabulary's broader links: a statement about an indication applies to it
+    directly and, "via" it, to every narrower indication."""
+    with sqlite3.connect(kb_path) as conn:
+        broader = dict(conn.execute("select id, broader_id from indications"))
+        policy_of = dict(conn.execute("select id, policy_id from statements"))
+        expected = set()
+        for statement, named in conn.execute("select statement_id, indication_id from statement_indications"):
+            for indication in broader:
+                lineage, at = [], indication
+                while at:
+                    lineage.append(at)
+                    at = broader[at]
+                if named in lineage:
+                    expected.add((indication, statement, policy_of[statement],
+                                  "direct" if named == indication else f"via {named}"))
+        table = conn.execute("select indication_id, statement_id, policy_id, mapping from coverage_matrix").fetchall()
+    assert len(table) == len(set(table)) == len(expected) > 40 and set(table) == expected
+    assert any(mapping.startswith("via ") for *_, mapping in table)
+
+
+def test_indication_evidence_is_what_the_links_give(kb_path):
+    """Per indication, the works cited as evidence and how many policies cite each so: what the evidence view gives."""
+    links = """select m.indication_id, e.work_id, count(distinct e.policy_id)
+               from coverage_matrix m join evidence e on e.statement_id = m.statement_id
+               where e.work_id is not null group by m.indication_id, e.work_id"""
+    with sqlite3.connect(kb_path) as conn:
+        table = conn.execute("select indication_id, work_id, policies from indication_evidence").fetchall()
+        expected = conn.execute(links).fetchall()
+    assert len(table) == len(expected) > 50 and set(table) == set(expected)

@@ -23,8 +23,8 @@ SCANS = {
     ("audit_findings", "a"): "every finding, in the order of the index on checked; findings are few",
     ("coverage_by_indication", "s"): "every statement, ordered by its indication lower-cased (no index orders by an "
                                      "expression); a statement per position, tens of thousands at most",
-    ("indication_coverage_matrix", "indications"): "the curated vocabulary, a few dozen rows, for the lineage",
-    ("indication_coverage_matrix", "l"): "the lineage of that vocabulary, built by the query itself",
+    ("indication_coverage_matrix", "coverage_matrix"): "every row, streamed in the order the build wrote them "
+                                                       "(indication, policy, statement)",
     ("policy_pair_overlap", "policy_overlap"): "every pair, streamed in the order of the index on jaccard",
     ("references_cited_by_several_policies", "shared_references"): "every shared reference, streamed in the "
                                                                     "order of the index on policies",

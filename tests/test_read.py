@@ -34,7 +34,9 @@ def test_every_place_citing_solstice(kb):
         ("bcbsma-260", "Blue Cross Blue Shield of Massachusetts", 20, 214, None),
         ("premera-7.01.92", "Premera", 15, 262, None),
         ("unnamed-solid-tumors-outside-liver", "(issuer not named: unnamed-solid-tumors-outside-liver)", 69, 251, 125)]
-    assert kb.listed_by()[SOLSTICE] == ["bcbsma-260", "premera-7.01.92", "unnamed-solid-tumors-outside-liver"]
+    assert kb.first_listed_by([SOLSTICE], 10) == {
+        SOLSTICE: (["bcbsma-260", "premera-7.01.92", "unnamed-solid-tumors-outside-liver"], 3)}
+    assert kb.first_listed_by([SOLSTICE, "no-such-work"], 2) == {SOLSTICE: (["bcbsma-260", "premera-7.01.92"], 3)}
 
 
 def test_the_evidence_path_from_a_statement_to_solstice_and_back(kb):

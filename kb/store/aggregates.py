@@ -6,8 +6,12 @@ and policies citing it (work_citers); the references several policies list, by P
 views and pages join; and the indications each policy takes a position on, broader ones included
 (policy_indications), which the searches since a policy's review start from: read through the coverage
 view inside each policy's summary, they were computed for the whole corpus seven times a policy page
-(~3 s at 10,000 policies); and for each indication, the works its statements cite only as background
-(indication_background), which its page lists (~2 s a request at 10,000 policies when read from the links).
+(~3 s at 10,000 policies); and for each indication, the works its statements cite as evidence, with the
+number of policies citing each so (indication_evidence), and those they cite only as background
+(indication_background), which its page lists (~2 s a request at 10,000 policies when read from the links);
+and every statement that applies to an indication, directly or through a broader one (coverage_matrix), which
+the indication pages, the coverage grid and its CSV read (as a view, each request worked it out again: 4x
+slower at 1,000 policies).
 
 Comparing every pair of policies is quadratic: at 1,000 policies the view that did so at query time did
 not finish within Datasette's time limit, and with thousands of policies nearly every pair shares some
@@ -60,21 +64,51 @@ STATEMENT_CRITERIA = """
     group by statement_id"""
 
 
-INDICATION_BACKGROUND = """
+COVERAGE_MATRIX = """
+    insert into coverage_matrix (indication_id, indication, mesh_id, policy_id, issuer, status, status_text,
+                                 statement_indication, mapping, criteria_logic, criteria, line_start, line_end,
+                                 statement_id, review_status)
+        with recursive lineage(indication_id, ancestor_id) as (
+          select id, id from indications
+          union all
+          select l.indication_id, i.broader_id from lineage l join indications i on i.id = l.ancestor_id
+          where i.broader_id is not null)
+        select i.id as indication_id, i.label as indication, i.mesh_id, p.id as policy_id,
+               pi.issuer, s.status, s.status_text,
+               s.indication as statement_indication,
+               case when l.ancestor_id = l.indication_id then 'direct' else 'via ' || l.ancestor_id end as mapping,
+               s.logic as criteria_logic, sc.criteria, s.line_start, s.line_end, s.id as statement_id,
+               p.review_status
+        from lineage l
+        join indications i on i.id = l.indication_id
+        join statement_indications si on si.indication_id = l.ancestor_id
+        join statements s on s.id = si.statement_id
+        join policies p on p.id = s.policy_id
+        join policy_issuers pi on pi.policy_id = p.id
+        left join statement_criteria sc on sc.statement_id = s.id
+        order by i.id, p.id, s.ordinal"""
+
+# The links from the statements on an indication to the works their passages cite, with the link's role.
+_INDICATION_LINKS = """
+    select m.indication_id, m.policy_id, e.role, e.role_reason, r.work_id
+    from (select distinct indication_id, statement_id, policy_id from coverage_matrix) m
+    join statement_evidence e on e.statement_id = m.statement_id
+    join citation_targets t on t.citation_id = e.citation_id
+    join policy_references r on r.id = t.reference_id
+    where r.work_id is not null"""
+
+INDICATION_EVIDENCE = f"""
+    insert into indication_evidence (indication_id, work_id, policies)
+    select indication_id, work_id, count(distinct policy_id) from ({_INDICATION_LINKS})
+    where role = 'evidence' group by indication_id, work_id"""
+
+INDICATION_BACKGROUND = f"""
     insert into indication_background (indication_id, work_id, policies, reason, cited_by)
-    with links as (
-      select m.indication_id, m.policy_id, e.role, e.role_reason, r.work_id
-      from (select distinct indication_id, statement_id, policy_id from coverage_matrix) m
-      join statement_evidence e on e.statement_id = m.statement_id
-      join citation_targets t on t.citation_id = e.citation_id
-      join policy_references r on r.id = t.reference_id
-      where r.work_id is not null),
-    evidence as (select distinct indication_id, work_id from links where role = 'evidence')
     select l.indication_id, l.work_id, count(distinct l.policy_id), min(l.role_reason),
            group_concat(distinct l.policy_id)
-    from links l
+    from ({_INDICATION_LINKS}) l
     where l.role = 'background' and not exists (
-      select 1 from evidence x where x.indication_id = l.indication_id and x.work_id = l.work_id)
+      select 1 from indication_evidence x where x.indication_id = l.indication_id and x.work_id = l.work_id)
     group by l.indication_id, l.work_id"""
 
 POLICY_INDICATIONS = """
@@ -83,10 +117,11 @@ POLICY_INDICATIONS = """
 
 
 def write_aggregates(conn: sqlite3.Connection) -> None:
-    """Fill policy_overlap, work_citers, shared_references, statement_criteria, policy_indications and
-    indication_background, in the open transaction."""
+    """Fill policy_overlap, work_citers, shared_references, statement_criteria, coverage_matrix,
+    policy_indications, indication_evidence and indication_background, in the open transaction."""
     write_policy_overlap(conn)
-    for sql in (WORK_CITERS, SHARED_REFERENCES, STATEMENT_CRITERIA, POLICY_INDICATIONS, INDICATION_BACKGROUND):
+    for sql in (WORK_CITERS, SHARED_REFERENCES, STATEMENT_CRITERIA, COVERAGE_MATRIX, POLICY_INDICATIONS,
+                INDICATION_EVIDENCE, INDICATION_BACKGROUND):
         conn.execute(sql)
 
 

@@ -3,7 +3,8 @@
 `KnowledgeBase` wraps a sqlite3 connection, as sqlite-utils' Database does, so that the citation
 lookups, the reviewer pages and the CLI ask it instead of each writing its own SQL. What several
 questions share is a view of the schema, written once: `evidence` (statement → citation →
-reference → work), `policy_issuers` (the issuer label), `coverage_matrix` and `citing_places`.
+reference → work), `policy_issuers` (the issuer label) and `citing_places`; and what the build
+computes once (kb/store/aggregates.py), such as `coverage_matrix`.
 
     kb = KnowledgeBase.open("build/kb.db")
     kb.citing_places("pmid:32151777")
@@ -182,11 +183,30 @@ class KnowledgeBase:
     def narrower(self, indication_id: str) -> list[dict]:
         return self.rows("select id, label from indications where broader_id = ?", [indication_id])
 
-    def coverage(self, indication_id: str) -> list[dict]:
-        """Every statement applying to an indication (directly or via a broader one), with its policy's title."""
+    def coverage(self, indication_id: str, limit: int = -1) -> list[dict]:
+        """Every statement applying to an indication (directly or via a broader one), with its policy's title;
+        the first `limit` of them, if given."""
         return self.rows("""select m.*, p.title as policy_title from coverage_matrix m
                             join policies p on p.id = m.policy_id where m.indication_id = ?
-                            order by m.policy_id, m.line_start""", [indication_id])
+                            order by m.policy_id, m.line_start limit ?""", [indication_id, limit])
+
+    def indication_counts(self, indication_id: str) -> dict:
+        """What an indication page heads with: its statements (`n_statements`, by status in `statuses`), the
+        policies they come from, the works cited as evidence (`n_works`, by design in `designs`) and the works
+        cited only as background (`n_background`)."""
+        statuses = {row["status"]: row["n"] for row in self.rows(
+            "select status, count(*) as n from coverage_matrix where indication_id = ? group by status "
+            "order by min(rowid)", [indication_id])}
+        designs = {row["design"]: row["n"] for row in self.rows(
+            """select coalesce(w.design, ?) as design, count(*) as n from indication_evidence x
+               join works w on w.id = x.work_id where x.indication_id = ? group by 1""",
+            [NOT_CLASSIFIED, indication_id])}
+        return {"n_statements": sum(statuses.values()), "statuses": statuses,
+                "n_policies": self.conn.execute("select count(*) from policy_indications where indication_id = ?",
+                                                [indication_id]).fetchone()[0],
+                "n_works": sum(designs.values()), "designs": designs,
+                "n_background": self.conn.execute("select count(*) from indication_background where indication_id = ?",
+                                                  [indication_id]).fetchone()[0]}
 
     def matrix(self) -> tuple[list[str], list[tuple]]:
         """The coverage matrix pivoted: an indication per row (by id), a policy per column, statuses in the cells.
@@ -219,15 +239,16 @@ class KnowledgeBase:
                              from evidence e join statements s on s.id = e.statement_id
                              where e.work_id in ({_marks(work_ids)}) order by s.policy_id, s.ordinal""", work_ids)
 
-    def indication_background(self, indication_id: str) -> list[dict]:
+    def indication_background(self, indication_id: str, limit: int = -1) -> list[dict]:
         """The works the statements on an indication cite only as background (never as evidence there), why, and
-        the policies citing each so (`n_policies`, `policies`), those most policies cite first; computed at build
-        time (indication_background), as aggregating the links per request took seconds at 10,000 policies."""
+        the policies citing each so (`n_policies`, `policies`), those most policies cite first (the first `limit`,
+        if given); computed at build time (indication_background), as aggregating the links per request took
+        seconds at 10,000 policies."""
         return self.rows("""select b.work_id, w.first_author, w.year, w.title, b.reason, b.policies as n_policies,
                                    b.cited_by as policies
                             from indication_background b join works w on w.id = b.work_id
                             where b.indication_id = ?
-                            order by b.policies desc, w.first_author, w.year, w.id""", [indication_id])
+                            order by b.policies desc, w.first_author, w.year, w.id limit ?""", [indication_id, limit])
 
     def statement_citation_roles(self, policy_id: str) -> dict[str, dict[str, dict]]:
         """For each statement of a policy, by role (evidence, background): how many works its passages cite so,
@@ -252,9 +273,9 @@ class KnowledgeBase:
     def indication_trials(self, indication_id: str) -> list[dict]:
         """The trials the works cited as evidence on an indication report, one row per trial and work."""
         return self.rows("""select distinct t.id, coalesce(t.name, t.full_name) as name, p.work_id
-                            from coverage_matrix m join evidence e on e.statement_id = m.statement_id
-                            join trial_publications p on p.work_id = e.work_id join trials t on t.id = p.trial_id
-                            where m.indication_id = ? order by t.id, p.work_id""", [indication_id])
+                            from indication_evidence x join trial_publications p on p.work_id = x.work_id
+                            join trials t on t.id = p.trial_id
+                            where x.indication_id = ? order by t.id, p.work_id""", [indication_id])
 
     def trial_results(self, trial_id: str) -> list[dict]:
         return self.rows("select * from trial_results where trial_id = ? order by id", [trial_id])
@@ -298,14 +319,14 @@ class KnowledgeBase:
         found = self.one("select version from guidelines where work_id = ? limit 1", [work_id])
         return found["version"] if found else None
 
-    def listed_by(self, work_ids: list[str] | None = None) -> dict[str, list[str]]:
-        """For each work (of these, if given), the policies whose reference lists hold it."""
-        found: dict[str, list[str]] = defaultdict(list)
-        where = f"where work_id in ({_marks(work_ids)})" if work_ids is not None else ""
-        for row in self.rows(f"select distinct work_id, policy_id from policy_references {where} "
-                             "order by work_id, policy_id", work_ids or []):
-            found[row["work_id"]].append(row["policy_id"])
-        return dict(found)
+    def first_listed_by(self, work_ids: list[str], first: int) -> dict[str, tuple[list[str], int]]:
+        """For each of these works, the first `first` policies (by id) whose reference lists hold it, and how
+        many do: a landmark paper is listed by nearly every policy of a large corpus."""
+        return {row["work_id"]: (row["first"].split(","), row["policies"]) for row in self.rows(
+            f"""select c.work_id, c.policies,
+                       (select group_concat(policy_id) from (select distinct policy_id from policy_references r
+                        where r.work_id = c.work_id order by policy_id limit ?)) as first
+                from work_citers c where c.work_id in ({_marks(work_ids)})""", [first, *work_ids])}
 
     def citing_places(self, work_id: str) -> list[dict]:
         """Every place policies cite a work: each reference entry, and each in-text citation of it."""
@@ -497,17 +518,15 @@ class KnowledgeBase:
             found[row["statement_id"]][row["design"]] = row["n"]
         return dict(found)
 
-    def indication_evidence(self, indication_id: str) -> list[dict]:
+    def indication_evidence(self, indication_id: str, offset: int = 0, limit: int = -1) -> list[dict]:
         """The works cited as evidence by the statements on an indication, with their design, each with the
-        number of policies citing it so there; those most policies cite first."""
-        return self.rows("""select c.work_id, c.citing_policies, w.first_author, w.year, w.title, w.design
-                            from (select e.work_id, count(distinct e.policy_id) as citing_policies from evidence e
-                                  where e.statement_id in (select statement_id from coverage_matrix
-                                                           where indication_id = ?) and e.work_id is not null
-                                  group by e.work_id) c
-                            join works w on w.id = c.work_id
-                            order by c.citing_policies desc, w.n_policies desc, w.first_author, w.year, w.id""",
-                         [indication_id])
+        number of policies citing it so there; those most policies cite first (`limit` of them from `offset`,
+        if given). Counted at build time (indication_evidence)."""
+        return self.rows("""select x.work_id, x.policies as citing_policies, w.first_author, w.year, w.title, w.design
+                            from indication_evidence x join works w on w.id = x.work_id
+                            where x.indication_id = ?
+                            order by x.policies desc, w.n_policies desc, w.first_author, w.year, w.id
+                            limit ? offset ?""", [indication_id, limit, offset])
 
     def _ids(self, sql: str, params) -> list[str]:
         """The first column, each value once, in order."""

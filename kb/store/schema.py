@@ -183,12 +183,22 @@ TABLES: dict[str, Table] = {
                                                         "jaccard:float",
                             [("policy_a", "policies"), ("policy_b", "policies")], ["jaccard"]),  # kb/store/aggregates.py
     "statement_criteria": Table("statement_id", "statement_id:str criteria:str", [("statement_id", "statements")]),
+    "indication_evidence": Table(("indication_id", "work_id"), "indication_id:str work_id:str policies:int",
+                                 [("indication_id", "indications"), ("work_id", "works")],
+                                 ["work_id"]),  # kb/store/aggregates.py
     "indication_background": Table(("indication_id", "work_id"), "indication_id:str work_id:str policies:int "
                                                                   "reason:str cited_by:str",
                                    [("indication_id", "indications"), ("work_id", "works")]),  # kb/store/aggregates.py
     "policy_indications": Table(("policy_id", "indication_id"), "policy_id:str indication_id:str",
                                 [("policy_id", "policies"), ("indication_id", "indications")],
                                 ["indication_id"]),  # kb/store/aggregates.py
+    "coverage_matrix": Table(("indication_id", "statement_id", "mapping"),
+                             "indication_id:str indication:str mesh_id:str policy_id:str issuer:str status:str "
+                             "status_text:str statement_indication:str mapping:str criteria_logic:str criteria:str "
+                             "line_start:int line_end:int statement_id:str review_status:str",
+                             [("indication_id", "indications"), ("policy_id", "policies"),
+                              ("statement_id", "statements")],
+                             ["issuer", "status"]),  # kb/store/aggregates.py
     "work_citers": Table("work_id", "work_id:str issuers:int policies:int cited_by:str rank:int",
                          [("work_id", "works")], ["issuers", "cited_by", "rank"]),  # kb/store/aggregates.py
     "shared_references": Table("match_key", "match_key:str pmid:str first_author:str year:int title:str policies:int "
@@ -214,26 +224,6 @@ VIEWS: dict[str, str] = {
         select statement_id, policy_id, sites, citation_id, marker, citing_sentence, cited_in_section, citation_line,
                reference_number, reference_id, first_author, year, pmid, reference_title, work_id
         from statement_citations where role = 'evidence'""",
-    "coverage_matrix": """
-        with recursive lineage(indication_id, ancestor_id) as (
-          select id, id from indications
-          union all
-          select l.indication_id, i.broader_id from lineage l join indications i on i.id = l.ancestor_id
-          where i.broader_id is not null)
-        select i.id as indication_id, i.label as indication, i.mesh_id, p.id as policy_id,
-               pi.issuer, s.status, s.status_text,
-               s.indication as statement_indication,
-               case when l.ancestor_id = l.indication_id then 'direct' else 'via ' || l.ancestor_id end as mapping,
-               s.logic as criteria_logic, sc.criteria, s.line_start, s.line_end, s.id as statement_id,
-               p.review_status
-        from lineage l
-        join indications i on i.id = l.indication_id
-        join statement_indications si on si.indication_id = l.ancestor_id
-        join statements s on s.id = si.statement_id
-        join policies p on p.id = s.policy_id
-        join policy_issuers pi on pi.policy_id = p.id
-        left join statement_criteria sc on sc.statement_id = s.id
-        order by i.id, p.id, s.ordinal""",
     "citing_places": """
         select w.id as work_id, w.pmid, r.policy_id, pi.issuer,
                r.number as reference_number, r.line_start as reference_line, r.first_author, r.year, r.title,

@@ -15,7 +15,7 @@ from collections import defaultdict
 
 from ..cite.csl import csl_item
 from ..cite.formats import STYLES, formatted
-from ..store.designs import NOT_CLASSIFIED, ORDER
+from ..store.designs import ORDER
 from ..store.read import KnowledgeBase
 from ..text import guideline_label, line_offsets
 
@@ -28,10 +28,17 @@ POLICIES_PER_PAGE = 100  # on /-/reviewer: at 10,000 policies the whole list too
 def _page_of(items: list, page: int, per_page: int, what_fills: str) -> tuple[list, int, int]:
     """(the items on page `page`, the number of pages, the rank of the page's first item); Unknown past the end.
     what_fills names the items in the message: "the 12 policies fill"."""
-    pages = max(1, -(-len(items) // per_page))
+    pages, first = _pages(len(items), page, per_page, what_fills)
+    return items[first - 1:first - 1 + per_page], pages, first
+
+
+def _pages(count: int, page: int, per_page: int, what_fills: str) -> tuple[int, int]:
+    """(the number of pages of `count` items, the rank of page `page`'s first item), as _page_of, when the
+    items are read a page at a time."""
+    pages = max(1, -(-count // per_page))
     if page > pages:
         raise Unknown(f"no page {page}: {what_fills} {pages} page{'s' if pages > 1 else ''}")
-    return items[(page - 1) * per_page:page * per_page], pages, (page - 1) * per_page + 1
+    return pages, (page - 1) * per_page + 1
 
 
 def index(kb: KnowledgeBase, page: int = 1) -> dict:
@@ -169,6 +176,7 @@ class Unknown(Exception):
 
 TOP_WORKS = 20  # works shown per page of an indication's evidence: the page stays small at any corpus size
 STATEMENTS_SHOWN = 100  # statements shown on an indication page; the rest in the coverage_matrix table
+LISTED_POLICIES = 10  # policies named as listing a work; the others counted
 
 
 def indication(kb: KnowledgeBase, indication_id: str, page: int = 1, all_background: bool = False) -> dict | None:
@@ -177,44 +185,30 @@ def indication(kb: KnowledgeBase, indication_id: str, page: int = 1, all_backgro
     ind = kb.indication(indication_id)
     if ind is None:
         return None
-    statements = kb.coverage(indication_id)
-    evidence = kb.indication_evidence(indication_id)
-    works, pages, first = _page_of(evidence, page, TOP_WORKS, f"the evidence on {ind['label']} fills")
-    by_design: dict[str, int] = defaultdict(int)
-    for w in evidence:
-        by_design[w["design"] or NOT_CLASSIFIED] += 1
-    listed_by = kb.listed_by([w["work_id"] for w in works])  # every policy whose list holds it, not only these
+    counts = kb.indication_counts(indication_id)
+    pages, first = _pages(counts["n_works"], page, TOP_WORKS, f"the evidence on {ind['label']} fills")
+    works = kb.indication_evidence(indication_id, first - 1, TOP_WORKS)
+    listed_by = kb.first_listed_by([w["work_id"] for w in works], LISTED_POLICIES)  # whoever lists it, not only here
     for w in works:
-        w["policies"] = listed_by.get(w["work_id"], [])
-        w["shared"] = len(w["policies"]) > 1
+        w["policies"], w["n_listing"] = listed_by[w["work_id"]]
+        w["shared"] = w["n_listing"] > 1
     trials = kb.indication_trials(indication_id)
     for t in trials:
         t["results"] = kb.trial_results(t["id"])
-    shown = statements[:STATEMENTS_SHOWN]
+    shown = kb.coverage(indication_id, STATEMENTS_SHOWN)
     dates = kb.effective_dates(sorted({s["policy_id"] for s in shown}))
     designs = kb.statement_designs([s["statement_id"] for s in shown])
     for s in shown:
         s["effective"] = dates.get(s["policy_id"])
         s["profile"] = profile(designs.get(s["statement_id"], {}))
-    statuses: dict[str, int] = defaultdict(int)
-    for s in statements:
-        statuses[s["status"]] += 1
-    return {"indication": ind, "statements": shown, "n_statements": len(statements),
-            "n_policies": len({s["policy_id"] for s in statements}), "statuses": dict(statuses),
-            "works": works, "n_works": len(evidence), "page": page, "pages": pages,
-            "first_rank": first, "profile": profile(by_design),
-            "trials": trials, "narrower": kb.narrower(indication_id), **_background(kb, indication_id, all_background),
-            **currency(kb, "indication_id", indication_id)}
-
-
-def _background(kb: KnowledgeBase, indication_id: str, everything: bool) -> dict:
-    """The works cited here only as background: those most policies cite so first, TOP_WORKS of them unless
-    `everything` (?background=all): at 200 policies an indication had ~1,000 such works, ~370 KB of the page."""
-    background = kb.indication_background(indication_id)
-    shown = background if everything else background[:TOP_WORKS]
-    for w in shown:
+    # ?background=all lists every work cited only as background: at 200 policies an indication had ~1,000
+    background = kb.indication_background(indication_id, -1 if all_background else TOP_WORKS)
+    for w in background:
         w["policies"] = w["policies"].split(",")
-    return {"background": shown, "n_background": len(background)}
+    return {"indication": ind, "statements": shown, **counts, "profile": profile(counts["designs"]),
+            "works": works, "page": page, "pages": pages, "first_rank": first, "trials": trials,
+            "narrower": kb.narrower(indication_id), "background": background,
+            **currency(kb, "indication_id", indication_id)}
 
 
 def profile(counts: dict[str, int]) -> list[dict]:
