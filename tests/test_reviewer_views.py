@@ -185,6 +185,18 @@ def test_the_grid_as_csv(get):
     assert 'href="/-/coverage.csv?group=kidney-neoplasms"' in get("/-/coverage", group="kidney-neoplasms").text
 
 
+def test_the_csv_is_streamed_in_chunks_that_join_into_the_whole(get, kb, monkeypatch):
+    whole = get("/-/coverage.csv", status="investigational").text
+    monkeypatch.setattr("kb.web.pages.CSV_CHUNK", 3)  # ~10 chunks, the last one short
+    chunked = get("/-/coverage.csv", status="investigational").text
+    rows = list(csv.DictReader(io.StringIO(chunked)))
+    expected = kb.execute("select count(*) from coverage_matrix where status = 'investigational'").fetchone()[0]
+    assert chunked == whole and len(rows) == expected > 20 and chunked.count("indication_id,") == 1
+    assert [(r["indication"], r["issuer"]) for r in rows] == sorted((r["indication"], r["issuer"]) for r in rows)
+    monkeypatch.setattr("kb.web.pages.CSV_CHUNK", expected)  # a last chunk exactly full, then an empty one
+    assert get("/-/coverage.csv", status="investigational").text == whole
+
+
 @pytest.mark.parametrize("params", [{"group": "<script>alert(1)</script>"}, {"status": "' or 1=1 --"},
                                     {"group": "x" * 10_000}, {"_format": "xml"}, {"status": "\x00"}])
 def test_the_grid_answers_bad_parameters_with_a_400(get, params):

@@ -11,7 +11,8 @@ number of policies citing each so (indication_evidence), and those they cite onl
 (indication_background), which its page lists (~2 s a request at 10,000 policies when read from the links);
 and every statement that applies to an indication, directly or through a broader one (coverage_matrix), which
 the indication pages, the coverage grid and its CSV read (as a view, each request worked it out again: 4x
-slower at 1,000 policies).
+slower at 1,000 policies). Its rows are written in the grid's order (indication label, issuer, policy, line),
+so the CSV of every cell is read a chunk at a time, from one rowid to the next.
 
 Comparing every pair of policies is quadratic: at 1,000 policies the view that did so at query time did
 not finish within Datasette's time limit, and with thousands of policies nearly every pair shares some
@@ -86,7 +87,7 @@ COVERAGE_MATRIX = """
         join policies p on p.id = s.policy_id
         join policy_issuers pi on pi.policy_id = p.id
         left join statement_criteria sc on sc.statement_id = s.id
-        order by i.id, p.id, s.ordinal"""
+        order by i.label, i.id, pi.issuer, p.id, s.line_start, s.id, l.ancestor_id"""
 
 # The links from the statements on an indication to the works their passages cite, with the link's role.
 _INDICATION_LINKS = """

@@ -460,16 +460,18 @@ class KnowledgeBase:
         return self._ids("select distinct status from statements where status is not null order by status", [])
 
     def coverage_cells(self, group: str | None = None, status: str | None = None,
-                       policy_ids: list[str] | None = None) -> list[dict]:
+                       policy_ids: list[str] | None = None, after: int = 0, limit: int = -1) -> list[dict]:
         """coverage_matrix rows of the indications in a group (it and all narrower), of one status and of these
-        policies, where given."""
+        policies, where given, in the grid's order (by indication label, issuer, policy and line: the order the
+        build wrote them); `limit` of them after the row numbered `after` (`rowid`), if given."""
         where, params = self._coverage_filters(group, status)
         if policy_ids is not None:
             where.append(f"m.policy_id in ({_marks(policy_ids)})")
             params += policy_ids
-        return self.rows(f"""select m.*, p.title as policy_title from coverage_matrix m join policies p on p.id = m.policy_id
-                             {'where ' + ' and '.join(where) if where else ''}
-                             order by m.indication, m.indication_id, m.issuer, m.policy_id, m.line_start""", params)
+        return self.rows(f"""select m.rowid, m.*, p.title as policy_title
+                             from coverage_matrix m join policies p on p.id = m.policy_id
+                             where m.rowid > ? {''.join(' and ' + w for w in where)} order by m.rowid limit ?""",
+                         [after, *params, limit])
 
     def coverage_policies(self, group: str | None = None, status: str | None = None) -> list[str]:
         """The policies with a coverage_matrix row in a group, of a status (as coverage_cells), by issuer and id."""

@@ -12,7 +12,7 @@ import urllib.parse
 
 from datasette import hookimpl
 from datasette.utils import tilde_encode
-from datasette.utils.asgi import NotFound, Response
+from datasette.utils.asgi import AsgiStream, NotFound, Response
 from markupsafe import Markup, escape
 
 from ..cite import FORMATS, STYLES, lookup
@@ -284,9 +284,7 @@ async def coverage_page(datasette, request):
         return Response.text(f"_format must be html or csv, not {fmt!r}", status=400)
     try:
         if fmt == "csv":
-            body = await _read(datasette, lambda kb: pages.coverage_csv(kb, group, status))
-            return Response(body, content_type="text/csv; charset=utf-8",
-                            headers={"content-disposition": 'attachment; filename="coverage.csv"'})
+            return await _coverage_csv(datasette, group, status)
         if page is None:
             raise pages.BadRequest(f"page must be a number from 1 to {MAX_PAGE}")
         grid = await _read(datasette, lambda kb: pages.coverage_grid(kb, group, status, page))
@@ -300,6 +298,22 @@ async def coverage_page(datasette, request):
     grid["csv_url"] = datasette.urls.path("/-/coverage.csv" + (f"?{urllib.parse.urlencode(filters)}" if filters else ""))
     grid["page_url"] = lambda n: datasette.urls.path("/-/coverage?" + urllib.parse.urlencode({**filters, "page": n}))
     return Response.html(await datasette.render_template("coverage.html", grid, request=request))
+
+
+async def _coverage_csv(datasette, group: str, status: str) -> AsgiStream:
+    """The CSV streamed a chunk at a time, each chunk one short read: the first is read (and the filters
+    checked, so a bad one is a 400) before anything is sent."""
+    first, after = await _read(datasette, lambda kb: pages.coverage_csv_chunk(kb, group, status, 0))
+
+    async def send(response) -> None:
+        nonlocal after
+        await response.write(first)
+        while after is not None:
+            text, after = await _read(datasette, lambda kb: pages.coverage_csv_chunk(kb, group, status, after))
+            await response.write(text)
+
+    return AsgiStream(send, content_type="text/csv; charset=utf-8",
+                      headers={"content-disposition": 'attachment; filename="coverage.csv"'})
 
 
 async def compare_page(datasette, request):
