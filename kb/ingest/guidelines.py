@@ -54,16 +54,12 @@ def _bodies_in(text: str, bodies: list[Body]) -> list[Body]:
     return [body for body in bodies if body.pattern.search(text)]
 
 
-def _kind(text: str, kinds: list[tuple[str, re.Pattern]]) -> str | None:
-    return next((kind for kind, pattern in kinds if pattern.search(text)), None)
-
-
 def from_references(ctx: Context, references: list[Reference], bodies: list[Body]) -> list[Guideline]:
     found = []
     for ref in references:
         named = _bodies_in(ref.authors or "", bodies) if ref.corporate_author else []
         version = _VERSION.search(ref.raw)
-        kind = _kind(ref.raw, ctx.vocab.guideline_kinds) or ("guideline" if named and version else None)
+        kind = ctx.vocab.guideline_kinds.first(ref.raw) or ("guideline" if named and version else None)
         if not kind:
             continue  # a versioned document by a guideline body is a guideline even unnamed as one
         named = named or _bodies_in(ref.raw, bodies)
@@ -84,7 +80,7 @@ def from_text(ctx: Context, bodies: list[Body]) -> list[Guideline]:
         if block.kind not in ("para", "item") or ctx.section(block).kind in ("references", "history"):
             continue
         for sentence in _SENTENCE.split(block.text):
-            kind = _kind(sentence, ctx.vocab.text_kinds)
+            kind = ctx.vocab.text_kinds.first(sentence)
             named = _bodies_in(sentence, bodies) if kind else []
             for body in named:
                 version = _VERSION.search(sentence)

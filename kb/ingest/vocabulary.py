@@ -76,52 +76,95 @@ def _guarded(pattern: re.Pattern) -> re.Pattern:
     return re.compile(f"(?=[{start}])(?:{pattern.pattern})", pattern.flags)
 
 
-def _required(items) -> set[str] | None:
-    """Words one of which every match of the parsed items holds, or None when no such set is worked out."""
-    candidates, run = [], ""
+def _required(items) -> list[set[str]]:
+    """Sets of words such that every match of the parsed items holds a word of each (none: nothing is told)."""
+    required, run = [], ""
     for op, av in [*items, (None, None)]:
         name = str(op)
         if name == "LITERAL":
             run += chr(av)
             continue
         if run:
-            candidates.append({run})
+            required.append({run})
             run = ""
         if name == "SUBPATTERN" and not av[1] and not av[2]:
-            candidates.append(_required(av[3]))
-        elif name == "BRANCH":
-            found = [_required(branch) for branch in av[1]]
-            candidates.append(None if None in found else set().union(*found))
+            required += _required(av[3])
+        elif name == "BRANCH":  # a word of the most telling set of each alternative
+            found = [_most_telling(_required(branch)) for branch in av[1]]
+            if None not in found:
+                required.append(set().union(*found))
         elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and av[0] >= 1:
-            candidates.append(_required(av[2]))
-    candidates = [c for c in candidates if c]
-    return max(candidates, key=lambda words: min(map(len, words))) if candidates else None
+            required += _required(av[2])
+    return required
 
 
-def _required_words(pattern: re.Pattern) -> tuple[str, ...] | None:
-    """Lower-case words one of which every match of a case-blind pattern holds, for a quick look at ASCII text
-    (where case-blind matching is plain lower-casing); None when they cannot be told."""
-    words = _required(re._parser.parse(pattern.pattern, pattern.flags))
-    if not (pattern.flags & re.I) or not words or not all(word.isascii() for word in words):
-        return None
-    return tuple(sorted(word.lower() for word in words))
+def _most_telling(sets: list[set[str]]) -> set[str] | None:
+    """The set whose shortest word is longest: the one text holds least often."""
+    return max(sets, key=lambda words: min(map(len, words))) if sets else None
+
+
+def _required_words(pattern: re.Pattern) -> tuple[tuple[str, ...], ...]:
+    """For a case-blind pattern, lower-case word sets, the most telling first, such that every match holds a word
+    of each: a quick look at ASCII text, where case-blind matching is plain lower-casing. None tell nothing."""
+    if not pattern.flags & re.I:
+        return ()
+    sets = [words for words in _required(re._parser.parse(pattern.pattern, pattern.flags))
+            if all(word.isascii() for word in words)]
+    sets.sort(key=lambda words: -min(map(len, words)))
+    return tuple(tuple(sorted(word.lower() for word in words)) for words in sets)
+
+
+def _lowered(text: str) -> str | None:
+    """The text as _Quick.may_match reads it: lower-cased where that is what case-blind matching does (ASCII)."""
+    return text.lower() if text.isascii() else None
+
+
+def _holds(lowered: str, words: tuple[str, ...]) -> bool:
+    """Whether the text holds one of the words: a substring test a word, in a plain loop, costs less than an
+    alternation of them in a regex (whose first letters are common ones) over a long sentence."""
+    for word in words:
+        if word in lowered:
+            return True
+    return False
 
 
 class _Quick:
-    """A case-blind pattern that first looks for a word each of its matches holds, in ASCII text (where that is
-    exactly the regex's case-blind matching): most text the parser reads names none, and a substring test costs
-    far less than the regex's alternatives."""
+    """A case-blind pattern, and words its matches hold: most text the parser reads names none of them, and a look
+    for a substring in text lower-cased once costs far less than the regex's alternatives."""
 
     def __init__(self, pattern: re.Pattern):
-        self._pattern = _guarded(pattern)
-        words = _required_words(pattern)
-        # the words as one case-sensitive alternation of literals, which the regex engine scans for at C speed
-        self._words = re.compile("|".join(map(re.escape, words))) if words else None
+        self.pattern = _guarded(pattern)
+        self.words = _required_words(pattern)
 
-    def search(self, text: str) -> re.Match | None:
-        if self._words and text.isascii() and not self._words.search(text.lower()):
-            return None
-        return self._pattern.search(text)
+    def may_match(self, lowered: str | None) -> bool:
+        """False only where the text (as _lowered gives it) lacks a word every match holds."""
+        if lowered is None:
+            return True
+        for words in self.words:
+            if not _holds(lowered, words):
+                return False
+        return True
+
+
+class _Keyed:
+    """Case-blind patterns, each with a key, in their order; a text is lower-cased once for all of them, and most
+    text, which holds none of the words of any of them, is passed over at one look."""
+
+    def __init__(self, items):
+        self._items = [(key, _Quick(pattern)) for key, pattern in items]
+        told = [quick.words[0] for _, quick in self._items if quick.words]
+        self._any = tuple(sorted({w for words in told for w in words})) if len(told) == len(self._items) else None
+
+    def candidates(self, text: str) -> list[tuple[object, re.Pattern]]:
+        """(key, pattern) of each pattern that may match text, in order: the others cannot."""
+        lowered = _lowered(text)
+        if lowered is not None and self._any is not None and not _holds(lowered, self._any):
+            return []
+        return [(key, quick.pattern) for key, quick in self._items if quick.may_match(lowered)]
+
+    def first(self, text: str):
+        """The key of the first pattern that matches text, or None."""
+        return next((key for key, pattern in self.candidates(text) if pattern.search(text)), None)
 
 
 class Vocabulary:
@@ -131,17 +174,17 @@ class Vocabulary:
         missing = [t for t in _NEEDED_TERMS if t not in {term.id for term in genre.terms}]
         if missing:
             raise CurationError(f"terms.yml: no entry for {', '.join(missing)}, which the parser needs")
-        self._kinds = [(s.id, _Quick(_any(s.patterns))) for s in genre.sections if s.role != "notice"]
+        self._kinds = _Keyed((s.id, _any(s.patterns)) for s in genre.sections if s.role != "notice")
         self.closing_kinds = tuple(s.id for s in genre.sections if s.role == "closing")
         self.end_matter_kinds = self.closing_kinds + tuple(s.id for s in genre.sections if s.role == "end-matter")
         self._notices = [_any(s.patterns) for s in genre.sections if s.role == "notice"]
-        self._positions = [(p, [_guarded(re.compile(x, re.I)) for x in p.patterns]) for p in genre.positions]
-        self._any_position = _Quick(_any([x for p in genre.positions for x in p.patterns]))  # most text names none
+        self._positions = _Keyed(((order, p.status), re.compile(x, re.I))
+                                 for order, p in enumerate(genre.positions) for x in p.patterns)
         self._polarity = {p.status: p.polarity for p in genre.positions}
         self._sites = [(s.id, tuple(s.stems)) for s in genre.sites]
         self._stems = tuple(stem for _, stems in self._sites for stem in stems)
-        self.guideline_kinds = [(k.id, _Quick(_any(k.patterns))) for k in genre.guideline_kinds if k.in_references]
-        self.text_kinds = [(k.id, _Quick(_any(k.patterns))) for k in genre.guideline_kinds]
+        self.guideline_kinds = _Keyed((k.id, _any(k.patterns)) for k in genre.guideline_kinds if k.in_references)
+        self.text_kinds = _Keyed((k.id, _any(k.patterns)) for k in genre.guideline_kinds)
         self._series = [re.compile(r"(?i:\b" + re.escape(s.name) + r")\W{0,3}\s*(?P<t>[A-Z][^.:]+?)\s*(?:\.|$)")
                         for s in genre.guideline_series]
         self._terms = {t.id: _any(t.patterns) for t in genre.terms}
@@ -152,7 +195,7 @@ class Vocabulary:
     def section_kind(self, heading: str) -> str | None:
         """The kind a heading gives its section; numbering ("8.", "1.4", "I.") does not count."""
         heading = HEADING_NUMBER.sub("", HEADING_NUMBER.sub("", heading, count=1), count=1)  # "2. 1 Recommendations"
-        return next((kind for kind, pattern in self._kinds if pattern.search(heading)), None)
+        return self._kinds.first(heading)
 
     def is_notice(self, heading: str) -> bool:
         return any(pattern.search(heading) for pattern in self._notices)
@@ -164,21 +207,17 @@ class Vocabulary:
 
     def status_match(self, text: str) -> tuple[re.Match, str] | None:
         """Where text names a coverage position, and its status: the first entry in the file's order that matches."""
-        for position, patterns in self._positions:
-            for pattern in patterns:
-                match = pattern.search(text)
-                if match:
-                    return match, position.status
+        for (_, status), pattern in self._positions.candidates(text):
+            match = pattern.search(text)
+            if match:
+                return match, status
         return None
 
     def statuses_in(self, text: str) -> list[tuple[re.Match, str]]:
         """Every coverage position named in text, in order, none overlapping another: where two start together,
         the entry first in the file's order (the more specific wording) wins."""
-        if not self._any_position.search(text):
-            return []
-        hits = sorted((m.start(), order, m, position.status)
-                      for order, (position, patterns) in enumerate(self._positions)
-                      for pattern in patterns for m in pattern.finditer(text))
+        hits = sorted((m.start(), order, m, status)
+                      for (order, status), pattern in self._positions.candidates(text) for m in pattern.finditer(text))
         found: list[tuple[re.Match, str]] = []
         for start, _, match, status in hits:
             if not found or start >= found[-1][0].end():
