@@ -114,9 +114,17 @@ def _required_words(pattern: re.Pattern) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(sorted(word.lower() for word in words)) for words in sets)
 
 
+# The only characters outside ASCII that case-blind matching takes for ASCII ones (İ ı ſ and the Kelvin sign, found
+# by matching every ASCII character case-blind against every code point): in text without them, ASCII words match
+# case-blind where the text lower-cased holds them.
+_ASCII_TWINS = "\u0130\u0131\u017f\u212a"
+
+
 def _lowered(text: str) -> str | None:
-    """The text as _Quick.may_match reads it: lower-cased where that is what case-blind matching does (ASCII)."""
-    return text.lower() if text.isascii() else None
+    """The text as _Quick.may_match reads it: lower-cased where that is what case-blind matching does."""
+    if text.isascii() or not any(twin in text for twin in _ASCII_TWINS):
+        return text.lower()
+    return None
 
 
 def _holds(lowered: str, words: tuple[str, ...]) -> bool:
