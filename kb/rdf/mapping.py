@@ -174,11 +174,12 @@ def _end(node_id: str) -> str:
 def ntriples(conn) -> Iterator[str]:
     """The knowledge base's RDF as N-Triples lines, read row by row from the graph persisted in its nodes and
     edges tables (node ids are "<type>/<row id>"): every node with its classes, facts and provenance, every
-    edge as its predicate. A triple may come twice; RDF stores keep one."""
-    for node_id, label, attributes in conn.execute("select id, label, attributes from nodes order by id"):
+    edge as its predicate. A triple may come twice; RDF stores keep one. The rows are read as stored, in no
+    order an RDF graph would keep: read by id, through the index, at 10,000 policies the edges alone took ~50 s."""
+    for node_id, label, attributes in conn.execute("select id, label, attributes from nodes"):
         yield from _node_lines(node_id, label, json.loads(attributes))
     predicates = {kind: (_nt(predicate), inverse) for kind, (predicate, inverse) in PREDICATES.items()}
-    for source, target, kind in conn.execute("select source, target, type from edges order by id"):
+    for source, target, kind in conn.execute("select source, target, type from edges"):
         predicate, inverse = predicates[kind]
         tail, head = _end(source), _end(target)
         yield f"{head} {predicate} {tail} .\n" if inverse else f"{tail} {predicate} {head} .\n"
