@@ -16,6 +16,7 @@ from .context import Context
 from .dates import parse_date
 from .markup import clean
 from .records import Reference
+from .vocabulary import Quick
 
 _NAME = r"(?:[A-Za-z\u00C0-\u024F][\w'’\-\u00C0-\u024F]*\s){1,3}[A-Z]{1,4}\b"
 _AUTHORS = re.compile(rf"^(?P<authors>{_NAME}(?:,\s*{_NAME})*(?:,?\s*et\.? al)?)\.\s+")
@@ -30,13 +31,16 @@ _DATE_VOL = re.compile(
 _JOURNAL_THEN_DATE = re.compile(r"(?:^|\.\s+)(?P<journal>[A-Z][^.]{1,90}?)\.?\s+(?P<rest>(?:" + _MONTH + r"\s+)?"
                                 r"(?:\d{1,2}\s+)?(?:19|20)\d{2}(?:\s+" + _MONTH + r"(?:\s+\d{1,2})?)?\s*[;(:].*)$")
 _ITALIC = re.compile(r"\*(?<!\*\*)(?!\*)(?P<body>[^*]+?)\*(?!\*)")  # the * first: the engine scans for it
-_PMID = re.compile(r"\bPMID\b\s*:?\s*(?P<rest>[^\n]*)$")
+# "PMID" first and the word boundary before it looked behind for after it: the regex engine scans for it at once
+_PMID = re.compile(r"PMID(?<!\wPMID)\b\s*:?\s*(?P<rest>[^\n]*)$")
 _DOI = re.compile(r"\b(?:doi:?\s*|https?://(?:dx\.)?doi\.org/)(?P<doi>10\.\d{4,9}/[^\s\]\)>]+)", re.I)
 _URL = re.compile(r"\((?P<md>https?://[^)\s]+)\)|<(?P<angle>https?://[^>\s]+)>|(?P<bare>https?://[^\s\]\)>]+)")
-_ACCESSED = re.compile(r"\b(?:accessed(?:\s+on)?|\[cited|retrieved(?:\s+on)?)\s+"
-                       r"(?P<date>(?:\d|(?-i:[A-Z][a-z]{2}))[^.\]]*?)"
-                       r"(?:,?\s+from\b|[.\]]|$)", re.I)
-_READ_ON = re.compile(r"\[cited[^\]]*\]|\b(?:accessed|retrieved)\b.*?(?:\bfrom\b|$)", re.I)  # no publication year here
+# Quick: most entries hold none of the words these need ("accessed", "[cited", "retrieved"), and are passed over
+_ACCESSED = Quick(re.compile(r"\b(?:accessed(?:\s+on)?|\[cited|retrieved(?:\s+on)?)\s+"
+                             r"(?P<date>(?:\d|(?-i:[A-Z][a-z]{2}))[^.\]]*?)"
+                             r"(?:,?\s+from\b|[.\]]|$)", re.I))
+# when the list's compiler read a page: no publication year here
+_READ_ON = Quick(re.compile(r"\[cited[^\]]*\]|\b(?:accessed|retrieved)\b.*?(?:\bfrom\b|$)", re.I))
 _APA = re.compile(r"^(?P<authors>[^()]{2,300}?)\s*\((?P<year>(?:19|20)\d{2})[a-z]?(?:,\s*[^)]{1,30})?\)\.?"
                   r"\s+(?P<rest>.+)$")
 _APA_NAMES = re.compile(r"^[^\s,]+(?:[\s'-][^\s,]+)*,\s*(?:[A-Z]\.\s*-?)+(?:,|$)|&")

@@ -121,7 +121,7 @@ _ASCII_TWINS = "\u0130\u0131\u017f\u212a"
 
 
 def _lowered(text: str) -> str | None:
-    """The text as _Quick.may_match reads it: lower-cased where that is what case-blind matching does."""
+    """The text as Quick.may_match reads it: lower-cased where that is what case-blind matching does."""
     if text.isascii() or not any(twin in text for twin in _ASCII_TWINS):
         return text.lower()
     return None
@@ -136,7 +136,7 @@ def _holds(lowered: str, words: tuple[str, ...]) -> bool:
     return False
 
 
-class _Quick:
+class Quick:
     """A case-blind pattern, and words its matches hold: most text the parser reads names none of them, and a look
     for a substring in text lower-cased once costs far less than the regex's alternatives."""
 
@@ -153,13 +153,19 @@ class _Quick:
                 return False
         return True
 
+    def search(self, text: str) -> re.Match | None:
+        return self.pattern.search(text) if self.may_match(_lowered(text)) else None
+
+    def sub(self, replacement: str, text: str) -> str:
+        return self.pattern.sub(replacement, text) if self.may_match(_lowered(text)) else text
+
 
 class _Keyed:
     """Case-blind patterns, each with a key, in their order; a text is lower-cased once for all of them, and most
     text, which holds none of the words of any of them, is passed over at one look."""
 
     def __init__(self, items):
-        self._items = [(key, _Quick(pattern)) for key, pattern in items]
+        self._items = [(key, Quick(pattern)) for key, pattern in items]
         told = [quick.words[0] for _, quick in self._items if quick.words]
         self._any = tuple(sorted({w for words in told for w in words})) if len(told) == len(self._items) else None
 
