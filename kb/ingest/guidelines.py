@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from .context import Context
 from .records import Guideline, Reference
+from .vocabulary import Quick, lowered
 
 _VERSION = re.compile(r"\b(?:Version|v\.?)\s*(?P<v>\d+\.(?P<y>(?:19|20)\d{2}))\b", re.I)
 _PAREN_YEAR = re.compile(r"\((?P<y>(?:19|20)\d{2})(?:,\s*updated\s+(?P<u>(?:19|20)\d{2}))?\)")
@@ -27,7 +28,7 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“])")
 class Body:
     id: str
     name: str
-    pattern: re.Pattern
+    pattern: Quick
 
 
 def load_bodies(entries: list[dict]) -> list[Body]:
@@ -41,7 +42,7 @@ def load_bodies(entries: list[dict]) -> list[Body]:
             parts.append(r"(?i:\b(?:" + "|".join(names) + r")\b)")
         if abbreviations:
             parts.append(r"\b(?:" + "|".join(abbreviations) + r")\b")
-        bodies.append(Body(entry["id"], entry["name"], re.compile("|".join(parts))))
+        bodies.append(Body(entry["id"], entry["name"], Quick(re.compile("|".join(parts)))))
     return bodies
 
 
@@ -51,7 +52,8 @@ def curated_bodies(curation) -> list[Body]:
 
 
 def _bodies_in(text: str, bodies: list[Body]) -> list[Body]:
-    return [body for body in bodies if body.pattern.search(text)]
+    folded = lowered(text)  # once for every body
+    return [body for body in bodies if body.pattern.search_in(text, folded)]
 
 
 def from_references(ctx: Context, references: list[Reference], bodies: list[Body]) -> list[Guideline]:
@@ -79,6 +81,8 @@ def from_text(ctx: Context, bodies: list[Body]) -> list[Guideline]:
     for block in ctx.blocks:
         if block.kind not in ("para", "item") or ctx.section(block).kind in ("references", "history"):
             continue
+        if not ctx.vocab.text_kinds.may_match(block.text):
+            continue  # it names no kind of guideline, nor then does any sentence of it
         for sentence in _SENTENCE.split(block.text):
             kind = ctx.vocab.text_kinds.first(sentence)
             named = _bodies_in(sentence, bodies) if kind else []

@@ -59,6 +59,8 @@ def account(ctx: Context, taken: list[Span]) -> list[CoverageSentence]:
         if block.kind == "heading" or section.kind in _UNSCANNED:
             continue
         for raw, column in _units(block):
+            if not ctx.vocab.may_name_position(clean(raw)):
+                continue
             for sentence in sentences(clean(raw)):
                 positions = positions_in(sentence, ctx.vocab)
                 if not positions:

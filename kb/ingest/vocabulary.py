@@ -87,7 +87,7 @@ def _required(items) -> list[set[str]]:
         if run:
             required.append({run})
             run = ""
-        if name == "SUBPATTERN" and not av[1] and not av[2]:
+        if name == "SUBPATTERN":  # whatever its flags: an ASCII word is held lower-cased alike (lowered())
             required += _required(av[3])
         elif name == "BRANCH":  # a word of the most telling set of each alternative
             found = [_most_telling(_required(branch)) for branch in av[1]]
@@ -104,10 +104,8 @@ def _most_telling(sets: list[set[str]]) -> set[str] | None:
 
 
 def _required_words(pattern: re.Pattern) -> tuple[tuple[str, ...], ...]:
-    """For a case-blind pattern, lower-case word sets, the most telling first, such that every match holds a word
-    of each: a quick look at ASCII text, where case-blind matching is plain lower-casing. None tell nothing."""
-    if not pattern.flags & re.I:
-        return ()
+    """Lower-case ASCII word sets, the most telling first, such that the text of every match, lower-cased as
+    lowered() does, holds a word of each (case-blind or not). None tell nothing."""
     sets = [words for words in _required(re._parser.parse(pattern.pattern, pattern.flags))
             if all(word.isascii() for word in words)]
     sets.sort(key=lambda words: -min(map(len, words)))
@@ -115,53 +113,58 @@ def _required_words(pattern: re.Pattern) -> tuple[tuple[str, ...], ...]:
 
 
 # The only characters outside ASCII that case-blind matching takes for ASCII ones (İ ı ſ and the Kelvin sign, found
-# by matching every ASCII character case-blind against every code point): in text without them, ASCII words match
-# case-blind where the text lower-cased holds them.
+# by matching every ASCII character case-blind against every code point): in text without them, an ASCII word
+# matches, case-blind or not, only where the text lower-cased holds it lower-cased.
 _ASCII_TWINS = "\u0130\u0131\u017f\u212a"
 
 
-def _lowered(text: str) -> str | None:
-    """The text as Quick.may_match reads it: lower-cased where that is what case-blind matching does."""
+def lowered(text: str) -> str | None:
+    """The text as Quick.may_match reads it: lower-cased, where that keeps every ASCII word a match can hold."""
     if text.isascii() or not any(twin in text for twin in _ASCII_TWINS):
         return text.lower()
     return None
 
 
-def _holds(lowered: str, words: tuple[str, ...]) -> bool:
+def _holds(folded: str, words: tuple[str, ...]) -> bool:
     """Whether the text holds one of the words: a substring test a word, in a plain loop, costs less than an
     alternation of them in a regex (whose first letters are common ones) over a long sentence."""
     for word in words:
-        if word in lowered:
+        if word in folded:
             return True
     return False
 
 
 class Quick:
-    """A case-blind pattern, and words its matches hold: most text the parser reads names none of them, and a look
-    for a substring in text lower-cased once costs far less than the regex's alternatives."""
+    """A pattern, and words its matches hold: most text the parser reads holds none of them, and a look for a
+    substring in text lower-cased once costs far less than the regex's alternatives (or a case-blind regex, or one
+    that starts with a word boundary, tried at every position)."""
 
     def __init__(self, pattern: re.Pattern):
         self.pattern = _guarded(pattern)
         self.words = _required_words(pattern)
 
-    def may_match(self, lowered: str | None) -> bool:
-        """False only where the text (as _lowered gives it) lacks a word every match holds."""
-        if lowered is None:
+    def may_match(self, folded: str | None) -> bool:
+        """False only where the text (as lowered() gives it) lacks a word every match holds."""
+        if folded is None:
             return True
         for words in self.words:
-            if not _holds(lowered, words):
+            if not _holds(folded, words):
                 return False
         return True
 
     def search(self, text: str) -> re.Match | None:
-        return self.pattern.search(text) if self.may_match(_lowered(text)) else None
+        return self.search_in(text, lowered(text))
+
+    def search_in(self, text: str, folded: str | None) -> re.Match | None:
+        """search, for a caller that lower-cases one text for many patterns: folded is lowered(text)."""
+        return self.pattern.search(text) if self.may_match(folded) else None
 
     def sub(self, replacement: str, text: str) -> str:
-        return self.pattern.sub(replacement, text) if self.may_match(_lowered(text)) else text
+        return self.pattern.sub(replacement, text) if self.may_match(lowered(text)) else text
 
 
 class _Keyed:
-    """Case-blind patterns, each with a key, in their order; a text is lower-cased once for all of them, and most
+    """Patterns, each with a key, in their order; a text is lower-cased once for all of them, and most
     text, which holds none of the words of any of them, is passed over at one look."""
 
     def __init__(self, items):
@@ -171,10 +174,14 @@ class _Keyed:
 
     def candidates(self, text: str) -> list[tuple[object, re.Pattern]]:
         """(key, pattern) of each pattern that may match text, in order: the others cannot."""
-        lowered = _lowered(text)
-        if lowered is not None and self._any is not None and not _holds(lowered, self._any):
+        folded = lowered(text)
+        if folded is not None and self._any is not None and not _holds(folded, self._any):
             return []
-        return [(key, quick.pattern) for key, quick in self._items if quick.may_match(lowered)]
+        return [(key, quick.pattern) for key, quick in self._items if quick.may_match(folded)]
+
+    def may_match(self, text: str) -> bool:
+        """False only where no pattern matches text, nor any part of it (a sentence of a paragraph)."""
+        return bool(self.candidates(text))
 
     def first(self, text: str):
         """The key of the first pattern that matches text, or None."""
@@ -226,6 +233,11 @@ class Vocabulary:
             if match:
                 return match, status
         return None
+
+    def may_name_position(self, text: str) -> bool:
+        """False only where text names no coverage position, nor any part of it: a paragraph that holds none of
+        the words positions need is not split into sentences to look at each."""
+        return self._positions.may_match(text)
 
     def statuses_in(self, text: str) -> list[tuple[re.Match, str]]:
         """Every coverage position named in text, in order, none overlapping another: where two start together,
