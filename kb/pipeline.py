@@ -134,10 +134,10 @@ def build(db_path: Path, data_dir: Path, strict: bool = False, cache_path: Path 
             db.conn.executemany("update policy_references set work_id = ?, match_method = ?, match_score = ? "
                                 "where id = ?", ((r["work_id"], r["match_method"], r["match_score"], r["id"])
                                                  for r in references))
+            del references
+            report.counts.update({name: len(rows) for name, rows in tables.items()})
             _write(db, tables)
             write_aggregates(db.conn)
-        report.counts.update({name: len(rows) for name, rows in tables.items()})
-        del tables, references  # written: not held through the graph and the RDF store
         _enrich_and_graph(db, (cache_path, registry_cache), curation.searches, report)
     parse_cache.prune()
     report.parsed, report.reused = parse_cache.misses, parse_cache.hits
@@ -274,9 +274,12 @@ def _unmapped_statements(tables: dict[str, list[dict]]) -> list[Problem]:
 
 
 def _write(db: sqlite_utils.Database, tables: dict[str, list[dict]]) -> None:
-    """The rows not yet written, in one transaction; then indexes, full-text search and views."""
-    for name, rows in tables.items():
+    """The rows not yet written, in one transaction, each table let go of once written (so that the indexes,
+    full-text search and views made next, and every later stage, run without the corpus's rows in memory)."""
+    while tables:
+        name, rows = tables.popitem()
         insert_rows(db, name, rows)
+        del rows
     db.conn.commit()
     finish_tables(db)
     for name, sql in edge_views().items():
