@@ -1,9 +1,9 @@
 """The SQLite knowledge base: identical rebuilds, keys that resolve, provenance that reads back."""
 from __future__ import annotations
 
-import pytest
-
 import sqlite3
+
+import pytest
 
 from kb.pipeline import build
 
