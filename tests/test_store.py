@@ -102,3 +102,18 @@ def test_a_compact_row_reads_and_writes_as_a_dict_row():
         row["title"] = "x"
     with pytest.raises(AttributeError):
         row.title = "x"  # no room for a column it was not made with
+
+
+@pytest.mark.parametrize("change", ["missing", "extra", "renamed"])
+def test_a_row_whose_columns_disagree_with_the_schema_is_refused(tmp_path, change):
+    import sqlite_utils
+
+    from kb.store.write import create_tables, insert_rows
+
+    db = sqlite_utils.Database(tmp_path / "kb.db")
+    create_tables(db)
+    row = {"id": "nccn", "name": "NCCN"}
+    row = {"missing": {"id": "nccn"}, "extra": {**row, "url": "x"}, "renamed": {"id": "nccn", "label": "NCCN"}}[change]
+    with pytest.raises(ValueError, match=r"guideline_bodies: row columns \[.*\] disagree with the schema"):
+        insert_rows(db, "guideline_bodies", [{"id": "asco", "name": "ASCO"}, row])
+    assert db.execute("select id, name from guideline_bodies").fetchall() == [("asco", "ASCO")]  # rows before it

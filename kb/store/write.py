@@ -6,6 +6,7 @@ the indexes, full-text search and views once every row is in.
 """
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
 
 import sqlite_utils
@@ -23,13 +24,17 @@ def create_tables(db: sqlite_utils.Database) -> None:
 def insert_rows(db: sqlite_utils.Database, name: str, rows: Iterable[dict]) -> None:
     """Insert rows into a table, in the open transaction; a row whose columns disagree is an error."""
     columns = list(TABLES[name].column_types)
-    expected = set(columns)
+    pick = operator.itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
 
     def values():
         for row in rows:
-            if row.keys() != expected:
-                raise ValueError(f"{name}: row columns {sorted(set(row) ^ expected)} disagree with the schema")
-            yield tuple(row[c] for c in columns)
+            try:  # as many columns as the schema's, each of them there: the same columns
+                picked = pick(row) if len(row) == len(columns) else None
+            except KeyError:
+                picked = None
+            if picked is None:
+                raise ValueError(f"{name}: row columns {sorted(set(row) ^ set(columns))} disagree with the schema")
+            yield picked
 
     db.conn.executemany(f"insert into [{name}] ({', '.join(f'[{c}]' for c in columns)}) "
                         f"values ({', '.join('?' * len(columns))})", values())
