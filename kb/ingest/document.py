@@ -52,8 +52,9 @@ class Document:
     def __init__(self, source: str, text: str, sha256: str):
         self.source = source
         self.text = plain_typography(text)
-        # plain_typography changes only characters outside ASCII: only those are compared
-        self.typography = sum(text[m.start()] != self.text[m.start()] for m in _NOT_ASCII.finditer(text))
+        # plain_typography changes only characters outside ASCII: only those are compared, where it changed any
+        self.typography = 0 if self.text == text else sum(text[m.start()] != self.text[m.start()]
+                                                          for m in _NOT_ASCII.finditer(text))
         self.sha256 = sha256
         self.lines = self.text.split("\n")
         self._offsets = line_offsets(self.lines)

@@ -52,9 +52,12 @@ def _furniture(lines: list[str]) -> set[int]:
     first or last line) on most pages, or at least four times at an even spacing, as pages are."""
     groups: dict[str, list[int]] = defaultdict(list)
     for number, raw in enumerate(lines, start=1):
-        text = " ".join(raw.split())
-        if (not text or _is_row(raw) or _STRUCTURE.match(raw) or _ENUMERATOR.match(raw) or CONNECTIVE.match(text)
-                or len(text.split()) > _MAX_FURNITURE_WORDS or text.endswith((".", ",", ";", ":"))):
+        words = raw.split()  # the words are counted before they are joined: most lines are prose, longer
+        if not words or len(words) > _MAX_FURNITURE_WORDS or _is_row(raw) or _STRUCTURE.match(raw) \
+                or _ENUMERATOR.match(raw):
+            continue
+        text = " ".join(words)
+        if CONNECTIVE.match(text) or text.endswith((".", ",", ";", ":")):
             continue
         groups[re.sub(r"\d+", "\0", text.lower())].append(number)  # a document holds no NUL
     pages: set[int] = set()
@@ -65,8 +68,7 @@ def _furniture(lines: list[str]) -> set[int]:
         if enough and steps and sum(step == 1 for step in steps) >= 0.8 * len(steps):
             pages.update(numbers)
     found = set(pages)
-    filled = [n for n, raw in enumerate(lines, start=1) if raw.strip()]
-    edges = pages | {filled[0], filled[-1]} if pages and filled else pages  # a page starts the document
+    edges = pages | _first_and_last_filled(lines) if pages else pages  # a page starts the document
     for numbers in groups.values():
         if len(numbers) < 2 or len({lines[n - 1].strip() for n in numbers}) > 1 or found.issuperset(numbers):
             continue
@@ -75,6 +77,14 @@ def _furniture(lines: list[str]) -> set[int]:
         if (pages and beside_pages) or (len(numbers) >= 4 and _evenly_spaced(gaps)):
             found.update(numbers)
     return found
+
+
+def _first_and_last_filled(lines: list[str]) -> set[int]:
+    """The numbers of the first and the last line that is not blank (none if every line is)."""
+    numbers = range(1, len(lines) + 1)
+    first = next((n for n in numbers if lines[n - 1].strip()), None)
+    last = next((n for n in reversed(numbers) if lines[n - 1].strip()), None)
+    return {first, last} if first else set()
 
 
 def _evenly_spaced(gaps: list[int]) -> bool:
@@ -161,6 +171,9 @@ def read_layout(lines: list[str]) -> Layout:
     logical = []
     for group in groups:
         first, last = group[0], group[-1]
+        if first == last:  # most logical lines are one line
+            logical.append((first, last, lines[first - 1]))
+            continue
         parts = [lines[n - 1] if n in group else " " * len(lines[n - 1]) for n in range(first, last + 1)]
         logical.append((first, last, " ".join(parts)))
     return Layout(logical, sorted(furniture), width)

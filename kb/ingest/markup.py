@@ -26,6 +26,7 @@ _EMPHASIS_RE = re.compile(r"\*\*{0,2}|_(?<!\w_)_{0,2}|__{0,2}(?!\w)")
 _ESCAPE_RE = re.compile(r"\\+([\\`*_{}\[\]()#+\-.!|])")
 _BULLET_GLYPHS = "•▪◦●○■□–"
 _MARKUP = re.compile(r"[$^<\[\\*_&]")  # a character one of the patterns above needs to match
+_SPACE_BY_MARK = re.compile(r" (?=[,.;:)])| (?<=\( )")
 
 
 def _latex(match: re.Match) -> str:
@@ -65,10 +66,8 @@ def clean(raw: str) -> str:
         text = html.unescape(text)
     text = " ".join(text.split())  # what \s+ -> " " and strip() give
     text = text.lstrip(_BULLET_GLYPHS + " ")
-    if " " in text:  # whitespace is single spaces now, so the spaces before and after are replaced as strings
-        for mark in ",.;:)":
-            text = text.replace(" " + mark, mark)
-        text = text.replace("( ", "(")
+    if " " in text:  # whitespace is single spaces now: one pass takes every space before , . ; : ) and after (
+        text = _SPACE_BY_MARK.sub("", text)
     return text
 
 

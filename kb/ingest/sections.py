@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from .blocks import Block
 from .vocabulary import Vocabulary
@@ -17,7 +18,7 @@ class Section:
     parent: "Section | None"
     own_kind: str | None
 
-    @property
+    @cached_property  # every extractor asks it of every block's section; the tree is built once
     def kind(self) -> str:
         """The section's own kind, else its nearest titled ancestor's, else "narrative"."""
         section: Section | None = self
