@@ -39,7 +39,7 @@ def extract_front(ctx: Context, policy) -> None:
             policy.number = match.group("number")
             policy.fields.append(Field("Medical Policy", policy.number, _span(ctx, block)))
             continue
-        match = _FIELD.match(block.raw)
+        match = _FIELD.match(block.raw) if ":" in block.raw else None  # a field has its colon
         label = clean(match.group("label")) if match else None
         value = clean(match.group("value")) if match else None
         if match and _DATE_LABEL.search(label) and find_dates(value):

@@ -67,6 +67,8 @@ def _quotes(ctx: Context):
             else:
                 buffer = f"{buffer} {text}"
             continue
+        if '"' not in text and "“" not in text:
+            continue  # no quote opens here (most text quotes nothing)
         for match in re.finditer(r"[\"“]([^\"”]{20,})[\"”]", text):
             yield block, block, match.group(1).strip()
         quotes = _OPEN.findall(text)

@@ -171,13 +171,17 @@ class _Keyed:
         self._items = [(key, Quick(pattern)) for key, pattern in items]
         told = [quick.words[0] for _, quick in self._items if quick.words]
         self._any = tuple(sorted({w for words in told for w in words})) if len(told) == len(self._items) else None
+        self._words = tuple(sorted({w for _, quick in self._items for words in quick.words for w in words}))
 
     def candidates(self, text: str) -> list[tuple[object, re.Pattern]]:
         """(key, pattern) of each pattern that may match text, in order: the others cannot."""
         folded = lowered(text)
-        if folded is not None and self._any is not None and not _holds(folded, self._any):
+        if folded is None:
+            return [(key, quick.pattern) for key, quick in self._items]
+        if self._any is not None and not _holds(folded, self._any):
             return []
-        return [(key, quick.pattern) for key, quick in self._items if quick.may_match(folded)]
+        held = {word for word in self._words if word in folded}  # each word looked for once, for all patterns
+        return [(key, quick.pattern) for key, quick in self._items if not any(map(held.isdisjoint, quick.words))]
 
     def may_match(self, text: str) -> bool:
         """False only where no pattern matches text, nor any part of it (a sentence of a paragraph)."""
