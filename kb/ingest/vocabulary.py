@@ -208,6 +208,8 @@ class Vocabulary:
         self._polarity = {p.status: p.polarity for p in genre.positions}
         self._sites = [(s.id, tuple(s.stems)) for s in genre.sites]
         self._stems = tuple(stem for _, stems in self._sites for stem in stems)
+        # a pair of words can start with a stem of two ("soft tissue") only where its first word is the stem's first
+        self._pair_heads = {stem.split(" ")[0] for stem in self._stems if " " in stem}
         self.guideline_kinds = _Keyed((k.id, _any(k.patterns)) for k in genre.guideline_kinds if k.in_references)
         self.text_kinds = _Keyed((k.id, _any(k.patterns)) for k in genre.guideline_kinds)
         self._series = [re.compile(r"(?i:\b" + re.escape(s.name) + r")\W{0,3}\s*(?P<t>[A-Z][^.:]+?)\s*(?:\.|$)")
@@ -259,7 +261,7 @@ class Vocabulary:
 
     def sites_of(self, text: str) -> set[str]:
         words = re.findall(r"[a-z]+", text.lower())
-        words += [f"{a} {b}" for a, b in zip(words, words[1:])]
+        words += [f"{a} {b}" for a, b in zip(words, words[1:]) if a in self._pair_heads]  # else a names what it does
         words = [word for word in words if word.startswith(self._stems)]  # few words name any site
         return {site for site, stems in self._sites for word in words if word.startswith(stems)}
 
