@@ -29,10 +29,12 @@ def test_node_and_edge_counts(kb):
     assert nodes == {"code": 17, "criterion": 34, "document": 5, "external_policy": 18, "guideline": 29,
                      "indication": 27,
                      "issuer": 3, "policy": 5, "recommendation": 12, "reference": 257, "result": 38,
-                     "section": 148, "statement": 23, "trial": 13, "work": 171}
+                     "section": 148, "statement": 23, "trial": 13, "work": 171,
+                     "overlap": 4}  # the pairs of policies citing some of the same works (policy_overlap)
     edges = dict(kb.execute("select type, count(*) from edges group by type").fetchall())
     assert (edges["cites"], edges["is_work"], edges["reports_trial"], edges["about"]) == (138, 257, 9, 35)
     assert edges["cites_work"] == edges["lists"] == 257
+    assert edges["overlap_of"] == 2 * nodes["overlap"]
 
 
 def test_every_fact_and_edge_of_the_model_reaches_rdf(graph, kb_path):

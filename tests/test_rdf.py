@@ -74,10 +74,10 @@ def test_cites_pmid_and_overlap_pairs(conn, store):
     sparql = {(r["policy_id"], int(r["reference_number"])) for r in _sparql(store, "cites_pmid", pmid="32151777")}
     sql = {(r["policy_id"], r["reference_number"]) for r in _sql(conn, "cites_pmid", pmid="32151777")}
     assert sparql == sql == {("bcbsma-260", 20), ("premera-7.01.92", 15), ("unnamed-solid-tumors-outside-liver", 69)}
-    sparql = {(r["policy_a"], r["policy_b"], int(r["shared_works"])) for r in _sparql(store, "policy_pair_overlap")}
-    sql = {(r["policy_a"], r["policy_b"], r["shared_works"]) for r in _sql(conn, "policy_pair_overlap")
-           if r["shared_works"]}
-    assert sparql == sql
+    sparql = [(r["policy_a"], r["policy_b"], int(r["shared_works"]), int(r["all_works"]), float(r["jaccard"]))
+              for r in _sparql(store, "policy_pair_overlap")]
+    sql = [tuple(r.values()) for r in _sql(conn, "policy_pair_overlap")]
+    assert sparql == sql and len(sql) == conn.execute("select count(*) from policy_overlap").fetchone()[0] >= 4
 
 
 def test_vocabularies_and_iris(graph):

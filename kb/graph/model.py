@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # networkx is imported by build_graph, which makes one: the w
 
 
 NODE_TYPES = ("document", "issuer", "policy", "section", "statement", "criterion", "indication", "code",
-              "reference", "work", "trial", "result", "guideline", "recommendation", "external_policy")
+              "reference", "work", "trial", "result", "guideline", "recommendation", "external_policy", "overlap")
 EDGE_TYPES = {
     "derived_from": "policy → the document it was read from",
     "issued_by": "policy → the issuer it names",
@@ -49,6 +49,8 @@ EDGE_TYPES = {
     "recommends": "guideline → a recommendation a policy quotes (with its level)",
     "replaces": "policy → the policy it replaces",
     "related_to": "policy → a policy it names as related",
+    "overlap_of": "overlap → each of the two policies whose cited works it counts (policy_overlap: each policy's "
+                  "closest others)",
 }
 
 
@@ -189,3 +191,8 @@ def read_graph(db, g) -> None:
                         r["title"] or r["number"], "related_policies", _pick(r, "title", "number"))
         edge("replaces" if r["relation"] == "replaces" else "related_to", f"policy/{r['policy_id']}", external,
              r["id"])
+    for o in _each(db, "select * from policy_overlap order by policy_a, policy_b"):
+        overlap = node("overlap", f"{o['policy_a']}~{o['policy_b']}", f"{o['policy_a']} ~ {o['policy_b']}",
+                       "policy_overlap", _pick(o, "shared_works", "all_works", "jaccard"))
+        for end in ("policy_a", "policy_b"):
+            edge("overlap_of", overlap, f"policy/{o[end]}", end)

@@ -38,6 +38,7 @@ CLASSES = {
     "code": [SCHEMA.MedicalCode], "reference": [KB.ReferenceEntry], "work": [KB.Work], "trial": [SCHEMA.MedicalTrial],
     "result": [KB.TrialResult], "guideline": [SCHEMA.MedicalGuideline],
     "recommendation": [SCHEMA.MedicalGuidelineRecommendation], "external_policy": [KB.ExternalPolicy],
+    "overlap": [KB.PolicyOverlap],
 }
 _WORK_KIND = {"article": FABIO.JournalArticle, "guideline": FABIO.ReportDocument, "other": FABIO.Expression}
 # (node type, fact) -> predicate, or (predicate, datatype), or a function of the value giving the object
@@ -71,6 +72,8 @@ PROPERTIES = {
     ("recommendation", "level_of_recommendation"): SCHEMA.recommendationStrength,
     ("recommendation", "level_of_evidence"): SCHEMA.evidenceLevel, ("recommendation", "category"): KB.category,
     ("external_policy", "title"): DCTERMS.title, ("external_policy", "number"): DCTERMS.identifier,
+    ("overlap", "shared_works"): KB.sharedWorks, ("overlap", "all_works"): KB.allWorks,
+    ("overlap", "jaccard"): (KB.jaccard, lambda value: Literal(str(value), datatype=XSD.decimal)),
 }
 # edge type -> (predicate, True when the triple runs from the edge's head to its tail)
 PREDICATES = {
@@ -85,6 +88,7 @@ PREDICATES = {
     "describes_trial": (KB.describesTrial, False), "cites_guideline": (CITO.citesAsAuthority, False),
     "published_as": (SCHEMA.subjectOf, False), "recommends": (KB.recommends, False),
     "replaces": (DCTERMS.replaces, False), "related_to": (DCTERMS.relation, False),
+    "overlap_of": (KB.policy, False),
 }
 
 
