@@ -75,11 +75,12 @@ def split_blocks(lines: list[str], layout: Layout | None = None, vocab: Vocabula
     blocks: list[Block] = []
     for index, (number, last, raw) in enumerate(logical):
         stripped = raw.rstrip()
-        if _PIPE_RULE.match(stripped):
-            continue  # the |---|---| line under a markdown table header
-        if _PIPE_ROW.match(stripped):
-            blocks.append(Block("row", number, raw, 0, cells=_cells(raw, "|")))
-            continue
+        if "|" in stripped:  # a markdown table's row or rule, perhaps
+            if _PIPE_RULE.match(stripped):
+                continue  # the |---|---| line under a markdown table header
+            if _PIPE_ROW.match(stripped):
+                blocks.append(Block("row", number, raw, 0, cells=_cells(raw, "|")))
+                continue
         in_table = bool(blocks) and blocks[-1].kind == "row" and blocks[-1].line >= number - 4
         if "\t" in stripped.strip("\t ") or ("\t" in raw and in_table) or stripped.startswith("\t"):
             blocks.append(Block("row", number, raw, 0, cells=_cells(raw)))

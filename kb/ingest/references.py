@@ -35,6 +35,8 @@ _ITALIC = re.compile(r"\*(?<!\*\*)(?!\*)(?P<body>[^*]+?)\*(?!\*)")  # the * firs
 _PMID = re.compile(r"PMID(?<!\wPMID)\b\s*:?\s*(?P<rest>[^\n]*)$")
 _DOI = re.compile(r"\b(?:doi:?\s*|https?://(?:dx\.)?doi\.org/)(?P<doi>10\.\d{4,9}/[^\s\]\)>]+)", re.I)
 _URL = re.compile(r"\((?P<md>https?://[^)\s]+)\)|<(?P<angle>https?://[^>\s]+)>|(?P<bare>https?://[^\s\]\)>]+)")
+_PMID_NUMBER = re.compile(r"(\d{1,9})\b")
+_INITIALS = re.compile(r"\s+[A-Z]{1,4}$")  # after a surname: "Smith JA"
 # Quick: most entries hold none of the words these need ("accessed", "[cited", "retrieved"), and are passed over
 _ACCESSED = Quick(re.compile(r"\b(?:accessed(?:\s+on)?|\[cited|retrieved(?:\s+on)?)\s+"
                              r"(?P<date>(?:\d|(?-i:[A-Z][a-z]{2}))[^.\]]*?)"
@@ -69,7 +71,7 @@ def parse_reference(raw: str) -> dict:
     if pmid:
         rest = pmid.group("rest").strip()
         fields["pmid_raw"] = rest
-        number = re.match(r"(\d{1,9})\b", rest)
+        number = _PMID_NUMBER.match(rest)
         if number:
             fields["pmid"] = number.group(1)
         text = text[: pmid.start()].rstrip()
@@ -102,8 +104,8 @@ def parse_reference(raw: str) -> dict:
             fields["authors"] = clean(authors.group("authors"))
             fields["corporate_author"] = True
     if "authors" in fields:
-        first = re.split(r",\s*", fields["authors"])[0]
-        fields["first_author"] = first if fields.get("corporate_author") else re.sub(r"\s+[A-Z]{1,4}$", "", first)
+        first = fields["authors"].split(",", 1)[0]
+        fields["first_author"] = first if fields.get("corporate_author") else _INITIALS.sub("", first)
     body_raw = head[authors.end():] if authors else head
 
     italic = _ITALIC.search(body_raw)

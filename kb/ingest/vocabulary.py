@@ -18,6 +18,8 @@ COVERAGE_VERB = re.compile(r"\b(?:is|are|be|considers?|deemed|remains?)\b", re.I
 ANY_OF = re.compile(r"\b(?:either|any|at least one|one or more|one of the following)\b", re.I)
 ALL_OF = re.compile(r"\b(?:all|each|both|every)\b", re.I)
 
+_LETTERS = re.compile(r"[a-z]+")  # the words sites_of reads, in text lower-cased
+
 _NEEDED_TERMS = ("line-of-business", "codes-covered", "criteria-lead", "service", "generic-service",
                  "codes-disclaimer", "not-an-indication", "people", "document-banner",
                  "background-section", "background-intro")
@@ -260,7 +262,7 @@ class Vocabulary:
         return self._polarity.get(status)
 
     def sites_of(self, text: str) -> set[str]:
-        words = re.findall(r"[a-z]+", text.lower())
+        words = _LETTERS.findall(text.lower())
         words += [f"{a} {b}" for a, b in zip(words, words[1:]) if a in self._pair_heads]  # else a names what it does
         words = [word for word in words if word.startswith(self._stems)]  # few words name any site
         return {site for site, stems in self._sites for word in words if word.startswith(stems)}
