@@ -194,3 +194,10 @@ def test_the_issuer_label_is_written_once():
     writing = [path.relative_to(ROOT).as_posix() for path in sources
                if "'(issuer not named" in path.read_text(encoding="utf-8")]
     assert writing == ["kb/store/schema.py"]
+
+
+def test_coverage_cell_values_name_only_the_coverage_columns(kb):
+    assert kb.coverage_cell_values(["policy_id", "policy_title"], limit=1)[0][1:] == (
+        kb.coverage_cells()[0]["policy_id"], kb.coverage_cells()[0]["policy_title"])
+    with pytest.raises(ValueError, match=r"coverage_matrix has no column \['1; drop table policies'\]"):
+        kb.coverage_cell_values(["policy_id", "1; drop table policies"])

@@ -460,18 +460,31 @@ class KnowledgeBase:
         return self._ids("select distinct status from statements where status is not null order by status", [])
 
     def coverage_cells(self, group: str | None = None, status: str | None = None,
-                       policy_ids: list[str] | None = None, after: int = 0, limit: int = -1) -> list[dict]:
+                       policy_ids: list[str] | None = None) -> list[dict]:
         """coverage_matrix rows of the indications in a group (it and all narrower), of one status and of these
         policies, where given, in the grid's order (by indication label, issuer, policy and line: the order the
-        build wrote them); `limit` of them after the row numbered `after` (`rowid`), if given."""
+        build wrote them)."""
         where, params = self._coverage_filters(group, status)
         if policy_ids is not None:
             where.append(f"m.policy_id in ({_marks(policy_ids)})")
             params += policy_ids
-        return self.rows(f"""select m.rowid, m.*, p.title as policy_title
+        return self.rows(f"""select m.*, p.title as policy_title
                              from coverage_matrix m join policies p on p.id = m.policy_id
-                             where m.rowid > ? {''.join(' and ' + w for w in where)} order by m.rowid limit ?""",
-                         [after, *params, limit])
+                             {'where ' + ' and '.join(where) if where else ''} order by m.rowid""", params)
+
+    def coverage_cell_values(self, columns: list[str], group: str | None = None, status: str | None = None,
+                             after: int = 0, limit: int = -1) -> list[tuple]:
+        """coverage_cells as tuples of the rowid and these columns of coverage_matrix (or policy_title), `limit`
+        of them after the row numbered `after`: for writing many at once, a chunk at a time (the coverage CSV)."""
+        known = set(TABLES["coverage_matrix"].column_types) | {"policy_title"}
+        if not set(columns) <= known:
+            raise ValueError(f"coverage_matrix has no column {sorted(set(columns) - known)}")
+        where, params = self._coverage_filters(group, status)
+        picked = ", ".join("p.title" if c == "policy_title" else f"m.{c}" for c in columns)
+        return self.conn.execute(f"""select m.rowid, {picked}
+                                     from coverage_matrix m join policies p on p.id = m.policy_id
+                                     where m.rowid > ? {''.join(' and ' + w for w in where)}
+                                     order by m.rowid limit ?""", [after, *params, limit]).fetchall()
 
     def coverage_policies(self, group: str | None = None, status: str | None = None) -> list[str]:
         """The policies with a coverage_matrix row in a group, of a status (as coverage_cells), by issuer and id."""
