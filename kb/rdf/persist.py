@@ -24,7 +24,7 @@ import pyoxigraph as ox
 from .mapping import ntriples
 
 STAMP_FILE = "BUILD"
-CHUNK = 250_000  # triples per bulk load: ~250 MB of the loader's memory; at 10,000 policies 100,000 took 1.7x as long
+CHUNK = 250_000  # triples per bulk load (~250 MB of the loader's memory); at 10,000 policies 100,000 took 1.7x as long
 
 
 def store_path(db_path: Path) -> Path:
@@ -49,7 +49,7 @@ def write_store(db_path: Path) -> Path:
         store = ox.Store(str(fresh))
         conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
         try:
-            _load(store, ntriples(conn))
+            _load(store, ntriples(conn), fresh)
             stamp = stamp_of(conn)
         finally:
             conn.close()
@@ -66,29 +66,41 @@ def write_store(db_path: Path) -> Path:
     return target
 
 
-def _load(store: ox.Store, lines: Iterator[str]) -> None:
-    """Bulk-load the lines in chunks (Oxigraph's bulk loader holds what it is given in memory), each chunk
-    loaded by a thread while this one writes the next: the loader releases the GIL, so the two overlap."""
-    chunks: queue.Queue = queue.Queue(maxsize=1)
+def _load(store: ox.Store, lines: Iterator[str], spool: Path) -> None:
+    """Bulk-load the lines in chunks, each written to one of two files beside the store (`spool`.0.nt, .1.nt)
+    and loaded by a thread while this one writes the next: the loader releases the GIL, so the two overlap,
+    and a chunk is never held in memory whole (the bulk loader holds what it is given)."""
+    free: queue.Queue = queue.Queue()
+    written: queue.Queue = queue.Queue()
+    paths = [spool.with_name(f"{spool.name}.{i}.nt") for i in range(2)]
+    for path in paths:
+        free.put(path)
     failure: list[BaseException] = []
 
     def loader() -> None:
-        while (chunk := chunks.get()) is not None:
-            if failure:
-                continue  # drained, so the writer is never left waiting on a full queue
-            try:  # lenient: the IRIs are the mapping's own, percent-encoded, so not checked again
-                store.bulk_load(chunk, format=ox.RdfFormat.N_TRIPLES, lenient=True)
-            except BaseException as error:  # re-raised in the writing thread
-                failure.append(error)
+        while (path := written.get()) is not None:
+            if not failure:
+                try:  # lenient: the IRIs are the mapping's own, percent-encoded, so not checked again
+                    store.bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES, lenient=True)
+                except BaseException as error:  # re-raised in the writing thread
+                    failure.append(error)
+            free.put(path)  # even after a failure, so the writer never waits for a file forever
 
     thread = threading.Thread(target=loader, name="rdf-bulk-load")
     thread.start()
     try:
-        while not failure and (chunk := "".join(itertools.islice(lines, CHUNK)).encode("utf-8")):
-            chunks.put(chunk)
+        while not failure:
+            path = free.get()
+            with open(path, "w", encoding="utf-8") as file:
+                file.writelines(itertools.islice(lines, CHUNK))
+            if not path.stat().st_size:
+                break
+            written.put(path)
     finally:
-        chunks.put(None)
+        written.put(None)
         thread.join()
+        for path in paths:
+            path.unlink(missing_ok=True)
     if failure:
         raise failure[0]
 
