@@ -317,28 +317,27 @@ def _check_searches(path: Path, searches: list[SearchTerms], indication_ids: set
             raise CurationError(f"{path}:{entry.defined_at}: {entry.id!r} is not an indication of indications.yml")
 
 
+# libyaml's loader where PyYAML was built with it: a manifest of 10,000 policies took ~9 s with the Python one
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_entries(path: Path, model: type[T]) -> list[T]:
     """Every entry of the YAML list in path as `model`; CurationError on the first thing wrong."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise CurationError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
-    loader = yaml.SafeLoader(text)
     try:
-        root = loader.get_single_node()
-        if root is None:
-            raise CurationError(f"{path}:1: expected a list of entries, found an empty file")
-        if not isinstance(root, yaml.SequenceNode):
-            raise CurationError(f"{path}:{_line(root)}: expected a list of entries")
-        entries = [_convert(loader, node, model, path, "entry") for node in root.value]
+        try:
+            entries = _entries(_Loader(text), path, model)
+        except yaml.YAMLError:  # read again by PyYAML's own loader, for its message: the same wherever it runs
+            entries = _entries(yaml.SafeLoader(text), path, model)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise CurationError(f"{path}:{mark.line + 1 if mark else 1}: not valid YAML: {exc.problem or exc.context}") \
             from None
     except yaml.YAMLError as exc:
         raise CurationError(f"{path}: not valid YAML: {exc}") from None
-    finally:
-        loader.dispose()
     seen: dict[str, int] = {}
     for entry in entries:
         if entry.id in seen:
@@ -346,6 +345,18 @@ def load_entries(path: Path, model: type[T]) -> list[T]:
                                 f"{seen[entry.id]})")
         seen[entry.id] = entry.defined_at
     return entries
+
+
+def _entries(loader, path: Path, model: type[T]) -> list[T]:
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            raise CurationError(f"{path}:1: expected a list of entries, found an empty file")
+        if not isinstance(root, yaml.SequenceNode):
+            raise CurationError(f"{path}:{_line(root)}: expected a list of entries")
+        return [_convert(loader, node, model, path, "entry") for node in root.value]
+    finally:
+        loader.dispose()
 
 
 def _line(node: yaml.Node) -> int:

@@ -90,3 +90,17 @@ def test_the_search_terms_of_an_indication_use_its_mesh_heading(curation):
     for entry in entries:
         if mesh[entry.id]:
             assert f'"{mesh[entry.id].heading}"[MeSH Terms]' in entry.terms, entry.id
+
+
+def test_libyaml_and_pyyaml_read_the_reviewed_files_alike(monkeypatch):
+    """The reviewed files are read by libyaml's loader where PyYAML has it (fast at 10,000 policies); entries
+    and the lines they are defined at are what PyYAML's own loader reads."""
+    import pytest
+
+    import kb.curation
+
+    if kb.curation._Loader is yaml.SafeLoader:
+        pytest.skip("this PyYAML has no libyaml: there is one loader")
+    fast = (kb.curation.load_manifest(DATA), kb.curation.load_curation(DATA / "curation"))
+    monkeypatch.setattr(kb.curation, "_Loader", yaml.SafeLoader)
+    assert (kb.curation.load_manifest(DATA), kb.curation.load_curation(DATA / "curation")) == fast
