@@ -135,7 +135,7 @@ def test_graph_page_filters_edge_types_without_script(get):
     """The edge-type checkboxes are a form: submitted, the edge list keeps only the checked types."""
     page = get("/-/graph?node=policy/premera-7.01.92").text
     assert '<input type="checkbox" name="edge" value="cites_work" checked> cites_work (51)' in page
-    assert page.split('<ul class="edges">')[1].split("</ul>")[0].count("<li>") == 139
+    assert page.split('<ul class="edges">')[1].split("</ul>")[0].count("<li>") == 141  # 2 overlap_of
     lists = get("/-/graph?node=policy/premera-7.01.92&edge=lists&edge=replaces").text
     listed = lists.split('<ul class="edges">')[1].split("</ul>")[0]
     assert listed.count("<li>") == 52 and listed.count("<li>lists: ") == 51

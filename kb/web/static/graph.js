@@ -13,7 +13,7 @@
     indication: ["#16a085", "hexagon"], code: ["#b59f3b", "tag"], reference: ["#d68a3a", "vee"],
     work: ["#2c6fbb", "ellipse"], trial: ["#d35400", "triangle"], result: ["#e59866", "round-triangle"],
     guideline: ["#1f4e79", "pentagon"], recommendation: ["#5d8aa8", "rhomboid"],
-    external_policy: ["#a04000", "barrel"]
+    external_policy: ["#a04000", "barrel"], overlap: ["#6c3483", "octagon"]
   };
   var LIMIT = 15;  /* nodes of one type shown before "show all" */
   var ZOOMED = 1.6;  /* from this zoom every shown node has its label */
