@@ -22,7 +22,7 @@ import sqlite_utils
 from ..store.atomic import atomic_database
 from .cache import RegistryCache
 from .ctgov import CtgovClient, CtgovError, CtgovSettings
-from .study import NCT_ID, STUDY_PAGE, StudyError, _get, parse_json, read_study, studies_in
+from .study import NCT_ID, STUDY_PAGE, StudyError, own_id, parse_json, read_study, studies_in
 
 REGISTRY_TABLES = ("registry_studies", "registry_publications")
 
@@ -73,7 +73,7 @@ def _taken(study, asked: set[str]) -> tuple[str | None, str | None]:
     try:
         fields = read_study(study)
     except StudyError as exc:
-        nct = _own_id(study)
+        nct = own_id(study)
         return (nct if nct in asked else None), str(exc)
     answers = [i for i in [fields["nct_id"], *fields["aliases"]] if i in asked]
     return (answers[0] if answers else None), None
@@ -116,14 +116,14 @@ def _fetch_batch(client: CtgovClient, cache: RegistryCache, batch: list[str], re
             for study in studies:
                 nct, unreadable = _taken(study, asked)
                 if nct is None:  # not asked for; or unreadable and unplaceable, so its id is asked for alone
-                    report.unasked += [] if unreadable else [_own_id(study)]
+                    report.unasked += [] if unreadable else [own_id(study)]
                     continue
                 missing.discard(nct)
                 if unreadable:
                     report.failed[nct] = (f"ClinicalTrials.gov's record cannot be read ({unreadable}); "
                                           f"asked for again next run")
                 else:
-                    records[_own_id(study)] = json.dumps(study, ensure_ascii=False)
+                    records[own_id(study)] = json.dumps(study, ensure_ascii=False)
             cache.put_studies(records, url)
             report.fetched += len(records)
     except CtgovError as exc:  # the ids no page answered yet
@@ -141,16 +141,10 @@ def _fetch_batch(client: CtgovClient, cache: RegistryCache, batch: list[str], re
         taken, unreadable = _taken(study, {nct})
         if taken is None or unreadable:
             report.failed[nct] = (f"ClinicalTrials.gov's record cannot be read ({unreadable}); asked for again next run"
-                                  if unreadable else f"ClinicalTrials.gov answered {_own_id(study)} for {nct}")
+                                  if unreadable else f"ClinicalTrials.gov answered {own_id(study)} for {nct}")
             continue
-        cache.put_studies({_own_id(study): json.dumps(study, ensure_ascii=False)}, url)
+        cache.put_studies({own_id(study): json.dumps(study, ensure_ascii=False)}, url)
         report.fetched += 1
-
-
-def _own_id(study) -> str:
-    """The study's own NCT id as the record gives it ("None" when it gives none); read_study's nct_id once the
-    record reads."""
-    return str(_get(study, "protocolSection", "identificationModule", "nctId"))
 
 
 def _answered(bodies: dict[str, str], wanted: Iterable[str]) -> set[str]:

@@ -28,6 +28,12 @@ def _get(node: dict, *path: str):
     return node
 
 
+def own_id(study) -> str:
+    """The study's own NCT id as the record gives it ("None" when it gives none); read_study's nct_id once the
+    record reads."""
+    return str(_get(study, "protocolSection", "identificationModule", "nctId"))
+
+
 def _typed(value, kind: type, what: str, nct: str):
     if value is not None and (not isinstance(value, kind) or isinstance(value, bool) is not (kind is bool)):
         raise StudyError(f"{nct}: {what} is {value!r}, not {kind.__name__}")

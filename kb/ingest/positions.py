@@ -59,9 +59,10 @@ def account(ctx: Context, taken: list[Span]) -> list[CoverageSentence]:
         if block.kind == "heading" or section.kind in _UNSCANNED:
             continue
         for raw, column in _units(block):
-            if not ctx.vocab.may_name_position(clean(raw)):
+            text = clean(raw)
+            if not ctx.vocab.may_name_position(text):
                 continue
-            for sentence in sentences(clean(raw)):
+            for sentence in sentences(text):
                 positions = positions_in(sentence, ctx.vocab)
                 if not positions:
                     continue

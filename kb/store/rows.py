@@ -159,4 +159,3 @@ def compact_row_type(columns: tuple[str, ...]) -> type:
             return columns
 
     return Row
-
