@@ -105,11 +105,16 @@ class KnowledgeBase:
 
     # Policies
 
-    def policies(self, policy_ids: list[str] | None = None) -> list[dict]:
-        """Every policy (or those of policy_ids) with its issuer label (the issuer, or "(issuer not named: <id>)")."""
+    def policies(self, policy_ids: list[str] | None = None, offset: int = 0, limit: int = -1) -> list[dict]:
+        """Every policy (or those of policy_ids) with its issuer label (the issuer, or "(issuer not named: <id>)"),
+        by id; `limit` of them from `offset`, if given."""
         where = f"where p.id in ({_marks(policy_ids)})" if policy_ids is not None else ""
         return self.rows(f"""select p.id, p.title, i.issuer, p.review_status from policies p
-                             join policy_issuers i on i.policy_id = p.id {where} order by p.id""", policy_ids or [])
+                             join policy_issuers i on i.policy_id = p.id {where} order by p.id limit ? offset ?""",
+                         [*(policy_ids or []), limit, offset])
+
+    def policy_count(self) -> int:
+        return self.conn.execute("select count(*) from policies").fetchone()[0]
 
     def policy(self, policy_id: str) -> dict | None:
         return self.one("select * from policies where id = ?", [policy_id])

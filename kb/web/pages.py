@@ -43,9 +43,10 @@ def _pages(count: int, page: int, per_page: int, what_fills: str) -> tuple[int, 
 
 def index(kb: KnowledgeBase, page: int = 1) -> dict:
     """Every indication and trial, and one page (?page=) of the policies; Unknown for a page past the end."""
-    policies = kb.policies()
-    shown, pages, first = _page_of(policies, page, POLICIES_PER_PAGE, f"the {len(policies)} policies fill")
-    return {"policies": shown, "n_policies": len(policies), "page": page, "pages": pages, "first_rank": first,
+    count = kb.policy_count()
+    pages, first = _pages(count, page, POLICIES_PER_PAGE, f"the {count} policies fill")
+    return {"policies": kb.policies(offset=first - 1, limit=POLICIES_PER_PAGE), "n_policies": count, "page": page,
+            "pages": pages, "first_rank": first,
             "indications": kb.indications(), "trials": kb.trials()}
 
 
