@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 
 import pytest
 import yaml
 from datasette.app import Datasette
+
+from kb.queries import load_queries, parameters
+from kb.web.paging import PAGE_ROWS, page_number, paged
 
 from .conftest import ROOT
 
@@ -75,8 +79,20 @@ def test_coverage_by_indication(get):
         "Patient is not considered a surgical candidate"]
 
 
+def _every_page(get, path: str) -> list[dict]:
+    """A canned query's rows, page after page, as a reviewer would follow its next links."""
+    rows, page = [], 1
+    while True:
+        shown = get(f"{path}{'&' if '?' in path else '?'}_shape=array&page={page}").json()
+        rows += shown
+        if len(shown) < PAGE_ROWS:
+            return rows
+        page += 1
+
+
 def test_statements_with_evidence(get):
-    rows = get("/kb/statements_with_evidence.json?_shape=array&_size=max").json()
+    rows = _every_page(get, "/kb/statements_with_evidence.json")
+    assert len(rows) == 318
     wang = {(r["policy_id"], r["reference_number"], r["indication"], r["sites"], r["role"]) for r in rows
             if r["pmid"] == "25284802"}
     assert ("bcbsks-liver-tumors", 2, "either primary or metastatic tumors in the liver", "liver", "evidence") in wang
@@ -85,6 +101,38 @@ def test_statements_with_evidence(get):
         ("bcbsks-liver-tumors", 2, "evidence"), ("unnamed-solid-tumors-outside-liver", 44, "background")}
     assert {r["role_reason"] for r in rows if r["role"] == "background"} == {
         "cites 51 of the 97 references at once (more than half the list)"}
+
+
+@pytest.mark.parametrize("name", sorted(n for n, q in load_queries().items() if not parameters(q["sql"])))
+def test_canned_queries_are_served_a_page_at_a_time(get, kb_path, name):
+    """Followed page by page, a served canned query lists every row `kb query` lists, in the same order."""
+    with sqlite3.connect(kb_path) as conn:
+        cursor = conn.execute(load_queries()[name]["sql"])
+        columns = [d[0] for d in cursor.description]
+        expected = [dict(zip(columns, row)) for row in cursor]
+    assert _every_page(get, f"/kb/{name}.json") == expected
+
+
+def test_a_canned_query_page_links_the_pages_beside_it(get):
+    first = get("/kb/statements_with_evidence").text
+    assert ('<p class="pager">Rows 1–100 (page 1) · '
+            '<a href="/kb/statements_with_evidence?page=2" rel="next">next 100</a></p>') in first
+    last = get("/kb/statements_with_evidence?page=4").text
+    assert ('<p class="pager">Rows 301–318 (page 4) · '
+            '<a href="/kb/statements_with_evidence?page=3" rel="prev">previous 100</a></p>') in last
+    assert "Page 9 is past the last row" in get("/kb/statements_with_evidence?page=9").text
+    for unreadable in ("abc", "-2", "0"):  # the first page, as the query's SQL reads them
+        assert "Rows 1–100 (page 1)" in get(f"/kb/statements_with_evidence?page={unreadable}").text
+    assert 'rel="next"' not in get("/kb/policy_pair_overlap").text  # one page
+
+
+@pytest.mark.parametrize("value", ["", "abc", "3", "3.9", " 4", "+2", "-3", "0", "12abc", "1e3", "٣", "9" * 30])
+def test_the_pager_reads_a_page_as_the_paged_sql_does(value):
+    """The page the pager says is shown is the page the wrapped SQL returns, whatever the parameter holds."""
+    numbers = {"sql": "with recursive n(i) as (select 1 union all select i + 1 from n) select i from n"}
+    with sqlite3.connect(":memory:") as conn:
+        shown = conn.execute(paged(numbers, rows=1)["sql"], {"page": value}).fetchone()[0]
+    assert shown == page_number(value)
 
 
 def test_source_lines_query(get):

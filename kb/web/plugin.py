@@ -1,5 +1,5 @@
-"""Datasette plugin: canned queries from queries/*.sql, source-line links on every record, and the
-reviewer, citation and SPARQL pages.
+"""Datasette plugin: canned queries from queries/*.sql (a page of rows at a time), source-line links on every
+record, and the reviewer, citation and SPARQL pages.
 
 Its settings (kb/web/config.py) name the database that holds the knowledge base and the folder
 of canned queries. It uses Datasette's public plugin API, except that the database page hands a
@@ -20,6 +20,7 @@ from ..graph import EDGE_TYPES
 from ..queries import load_queries
 from ..store.read import KnowledgeBase
 from . import links, pages, reload, sparql
+from .paging import paged, pager
 from .config import database_name, queries_dir, wording
 
 
@@ -36,7 +37,7 @@ async def _read(datasette, question):
 def canned_queries(datasette, database):
     if database != database_name(datasette):
         return None
-    return load_queries(queries_dir(datasette))
+    return {name: paged(query) for name, query in load_queries(queries_dir(datasette)).items()}
 
 
 @hookimpl
@@ -55,11 +56,14 @@ def get_metadata(datasette, key, database, table):
 
 
 @hookimpl
-def extra_template_vars(datasette):
+def extra_template_vars(datasette, template, database, request):
     """Templates link to the knowledge base's tables through `kb_database` (None when it is not served),
-    and take the corpus's wording from `kb_wording` (metadata.yml)."""
+    and take the corpus's wording from `kb_wording` (metadata.yml); a canned query's page its pager."""
     name = database_name(datasette)
-    return {"kb_database": name if name in datasette.databases else None, "kb_wording": wording(datasette)}
+    values = {"kb_database": name if name in datasette.databases else None, "kb_wording": wording(datasette)}
+    if template == "query.html" and database == name and request is not None:
+        values["kb_pager"] = pager(request)
+    return values
 
 
 @hookimpl
