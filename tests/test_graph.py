@@ -1,27 +1,78 @@
-"""The evidence graph: built from the store, persisted as nodes and edges, read back identically."""
+"""The evidence graph: written from the store as nodes and edges by the model's SQL, and read back as networkx."""
 from __future__ import annotations
 
 import json
 
-import networkx as nx
 import pytest
+import sqlite_utils
 from click.testing import CliRunner
 
 from kb.cli import cli
-from kb.graph import build_graph, load_graph
+from kb.graph import EDGE_TYPES, EDGES, NODE_TYPES, NODES, load_graph, write_graph_rows
+from kb.store.write import create_tables, finish_tables
 
 from .conftest import ROOT
 
 
 @pytest.fixture(scope="module")
 def graph(kb):
-    return build_graph(kb)
+    return load_graph(kb)
 
 
-def test_persisted_graph_is_the_built_graph(kb, graph):
-    persisted = load_graph(kb)
-    assert nx.utils.nodes_equal(persisted.nodes(data=True), graph.nodes(data=True))
-    assert sorted(persisted.edges(keys=True, data=True)) == sorted(graph.edges(keys=True, data=True))
+def test_the_model_reads_every_type_of_node_and_edge():
+    assert sorted({n.type for n in NODES}) == sorted(NODE_TYPES)
+    assert sorted({e.type for e in EDGES}) == sorted(EDGE_TYPES)
+
+
+def test_the_graph_read_back_is_the_one_written(kb, graph):
+    nodes = {row[0]: row[1:] for row in kb.execute("select id, type, label, degree, attributes from nodes")}
+    assert len(graph) == len(nodes) == 804
+    node = graph.nodes["statement/bcbsks-liver-tumors:statement:1"]
+    assert (node["type"], node["table"], node["span"]["policy"]) == ("statement", "statements", "bcbsks-liver-tumors")
+    assert node["props"] == json.loads(nodes["statement/bcbsks-liver-tumors:statement:1"][3])["props"]
+    assert graph.number_of_edges() == kb.execute("select count(*) from edges").fetchone()[0] == 1717
+    assert all(graph.degree(n) == degree for n, (_, _, degree, _) in nodes.items())
+
+
+@pytest.fixture()
+def small_store(tmp_path):
+    """A store of two policies that list one code, and name one related policy twice, titled differently."""
+    db = sqlite_utils.Database(tmp_path / "kb.db")
+    create_tables(db)
+    finish_tables(db)
+    for n in (1, 2):
+        db["policies"].insert({"id": f"p{n}", "title": f"Policy {n}", "issuer": "Payer", "file": f"p{n}.md"})
+        db["codes"].insert({"id": f"p{n}:code:1", "policy_id": f"p{n}", "system": "CPT", "code": "20983",
+                            "status": "covered" if n == 1 else ""})
+    db["related_policies"].insert_all([
+        {"id": "p1:related:1", "policy_id": "p1", "relation": "related", "number": "7.01.1", "title": "Old title"},
+        {"id": "p1:related:2", "policy_id": "p1", "relation": "replaces", "number": "7.01.1", "title": "New title"}])
+    return db
+
+
+def test_a_node_read_again_keeps_the_data_read_last(small_store):
+    write_graph_rows(small_store)
+    nodes = {row[0]: row[1:] for row in small_store.execute("select id, label, degree, attributes from nodes")}
+    assert nodes["external_policy/Payer:7.01.1"][0] == "New title"
+    assert json.loads(nodes["external_policy/Payer:7.01.1"][2]) == {"props": {"number": "7.01.1",
+                                                                              "title": "New title"}}
+    assert nodes["code/CPT:20983"][:2] == ("CPT 20983", 2)  # one node, listed by both policies
+    assert nodes["issuer/Payer"][1] == 2
+    edges = dict(small_store.execute("select id, attributes from edges where type = 'lists_code'").fetchall())
+    assert {key: json.loads(value) for key, value in edges.items()} == {  # an empty status stays, a null would not
+        "policy/p1|lists_code:p1:code:1|code/CPT:20983": {"status": "covered"},
+        "policy/p2|lists_code:p2:code:1|code/CPT:20983": {"status": ""}}
+    related = small_store.execute("select id from edges where target = 'external_policy/Payer:7.01.1'").fetchall()
+    assert sorted(edge for edge, in related) == ["policy/p1|related_to:p1:related:1|external_policy/Payer:7.01.1",
+                                                 "policy/p1|replaces:p1:related:2|external_policy/Payer:7.01.1"]
+
+
+def test_an_edge_to_a_missing_node_is_an_error(small_store):
+    small_store["statements"].insert({"id": "p1:statement:1", "policy_id": "p1", "section_id": "p1:section:9",
+                                      "indication": "renal", "status": "covered"})
+    with pytest.raises(ValueError, match="graph edge in_section from 'statement/p1:statement:1' to "
+                                         "'section/p1:section:9' joins a node the store does not hold"):
+        write_graph_rows(small_store)
 
 
 def test_node_and_edge_counts(kb):
