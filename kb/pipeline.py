@@ -155,6 +155,8 @@ _REFERENCE_COLUMNS = ("id", "policy_id", "position", "number", "authors", "first
                       "volume", "issue", "pages", "pmid", "pmid_raw", "doi", "line_start", "work_id", "match_method",
                       "match_score")
 _HeldReference = compact_row_type(_REFERENCE_COLUMNS)
+# Every other table's rows are held whole until written, in slots rather than dicts (a third of the memory).
+_HELD = {name: compact_row_type(tuple(table.column_types), name) for name, table in TABLES.items()}
 
 
 def _read_documents(db: sqlite_utils.Database, data_dir: Path, entries: list, parse_cache: ParseCache,
@@ -200,7 +202,7 @@ def _read_documents(db: sqlite_utils.Database, data_dir: Path, entries: list, pa
                 insert_rows(db, name, found)
                 tables[name] += map(_HeldReference, found)
             else:
-                tables[name] += found
+                tables[name] += map(_HELD[name], found)
         report.loaded.append(entry.id)
     db.conn.commit()
     return tables
