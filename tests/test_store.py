@@ -117,3 +117,17 @@ def test_a_row_whose_columns_disagree_with_the_schema_is_refused(tmp_path, chang
     with pytest.raises(ValueError, match=r"guideline_bodies: row columns \[.*\] disagree with the schema"):
         insert_rows(db, "guideline_bodies", [{"id": "asco", "name": "ASCO"}, row])
     assert db.execute("select id, name from guideline_bodies").fetchall() == [("asco", "ASCO")]  # rows before it
+
+
+@pytest.mark.parametrize("change", ["missing", "extra", "renamed"])
+def test_a_held_row_whose_columns_disagree_with_the_schema_is_refused(change):
+    """The rows a build holds until resolve are slot rows; one with other columns is refused as inserting it is."""
+    from kb.store.rows import compact_row_type
+
+    Row = compact_row_type(("id", "name"), "guideline_bodies")
+    held = Row({"id": "nccn", "name": "NCCN"})
+    assert (held["name"], held.get("url"), len(held), dict(held)) == ("NCCN", None, 2, {"id": "nccn", "name": "NCCN"})
+    row = {"missing": {"id": "nccn"}, "extra": {"id": "nccn", "name": "NCCN", "url": "x"},
+           "renamed": {"id": "nccn", "label": "NCCN"}}[change]
+    with pytest.raises(ValueError, match=r"guideline_bodies: row columns \[.*\] disagree with the schema"):
+        Row(row)
