@@ -11,6 +11,7 @@ leaves the previous knowledge base as it was.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import hashlib
 import itertools
 import os
@@ -130,6 +131,7 @@ def build(db_path: Path, data_dir: Path, strict: bool = False, cache_path: Path 
             raise BuildError(f"--strict: {len(serious)} problem(s); the knowledge base was not written", serious)
         if not report.loaded:
             raise BuildError("no policy document could be loaded; the knowledge base was not written", serious)
+        _return_freed_memory()
         with report.stage("write"):
             db.conn.executemany("update policy_references set work_id = ?, match_method = ?, match_score = ? "
                                 "where id = ?", ((r["work_id"], r["match_method"], r["match_score"], r["id"])
@@ -138,6 +140,7 @@ def build(db_path: Path, data_dir: Path, strict: bool = False, cache_path: Path 
             report.counts.update({name: len(rows) for name, rows in tables.items()})
             _write(db, tables)
             write_aggregates(db.conn)
+        _return_freed_memory()
         _enrich_and_graph(db, (cache_path, registry_cache), curation.searches, report)
     parse_cache.prune()
     report.parsed, report.reused = parse_cache.misses, parse_cache.hits
@@ -150,11 +153,12 @@ def build(db_path: Path, data_dir: Path, strict: bool = False, cache_path: Path 
 _STREAMED = ("lines", "sections", "criteria", "thresholds", "codes", "statement_codes", "code_notes",
              "statement_evidence", "registered_trials", "related_policies", "devices")
 
-# The columns of a reference row that resolve reads, or sets (its work, match method and score).
+# The columns of a reference row that resolve reads, or sets (its work, match method and score), and of those
+# the ones describing the work cited, which the references of every policy citing it repeat.
 _REFERENCE_COLUMNS = ("id", "policy_id", "position", "number", "authors", "first_author", "title", "journal", "year",
                       "volume", "issue", "pages", "pmid", "pmid_raw", "doi", "line_start", "work_id", "match_method",
                       "match_score")
-_HeldReference = compact_row_type(_REFERENCE_COLUMNS)
+_WORK_COLUMNS = ("authors", "first_author", "title", "journal", "volume", "issue", "pages", "pmid", "pmid_raw", "doi")
 # Every other table's rows are held whole until written, in slots rather than dicts (a third of the memory).
 _HELD = {name: compact_row_type(tuple(table.column_types), name) for name, table in TABLES.items()}
 
@@ -167,6 +171,7 @@ def _read_documents(db: sqlite_utils.Database, data_dir: Path, entries: list, pa
     Its policies and reference rows are written at once too; resolve gets each policy's id and file (and the
     text only of the policies the curated trials quote, `quoted`) and the reference columns it reads."""
     tables: dict[str, list[dict]] = {name: [] for name in TABLES if name not in _STREAMED}
+    held_reference = compact_row_type(_REFERENCE_COLUMNS, shared=_WORK_COLUMNS)  # its shared values go with it
     report.counts.update({name: 0 for name in _STREAMED})
     jobs = []
     for entry in entries:
@@ -200,7 +205,7 @@ def _read_documents(db: sqlite_utils.Database, data_dir: Path, entries: list, pa
                                  for p in found]
             elif name == "policy_references":
                 insert_rows(db, name, found)
-                tables[name] += map(_HeldReference, found)
+                tables[name] += map(held_reference, found)
             else:
                 tables[name] += map(_HELD[name], found)
         report.loaded.append(entry.id)
@@ -265,6 +270,16 @@ def _parse(path: Path, source: str) -> tuple[bytes | None, tuple | None]:
     except DocumentError as exc:
         return None, (exc.source, exc.line, exc.message)
     return pickle.dumps(policy, protocol=pickle.HIGHEST_PROTOCOL), None
+
+
+def _return_freed_memory() -> None:
+    """Give the memory that freed rows took back to the system. The C allocator keeps it for reuse, which the
+    stages after it hardly make (SQLite and Oxigraph allocate their own): without this, their memory comes on
+    top of the parse's and resolve's, and sets the build's peak. A no-op where the C library is not glibc."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _unmapped_statements(tables: dict[str, list[dict]]) -> list[Problem]:
