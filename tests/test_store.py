@@ -131,3 +131,15 @@ def test_a_held_row_whose_columns_disagree_with_the_schema_is_refused(change):
            "renamed": {"id": "nccn", "label": "NCCN"}}[change]
     with pytest.raises(ValueError, match=r"guideline_bodies: row columns \[.*\] disagree with the schema"):
         Row(row)
+
+
+def test_held_rows_keep_one_copy_of_a_shared_value():
+    """Every policy's reference to a work repeats its title: the held rows keep it once (for as long as their type)."""
+    from kb.store.rows import compact_row_type
+
+    Row = compact_row_type(("id", "title", "pages"), shared=("title", "pages"))
+    first, second = (Row({"id": f"p{n}:reference:1", "title": "".join(["Cryoablation ", "of renal masses"]),
+                          "pages": None}) for n in (1, 2))
+    assert first["title"] == second["title"] == "Cryoablation of renal masses"
+    assert first["title"] is second["title"] and first["id"] is not second["id"]
+    assert second["pages"] is None
