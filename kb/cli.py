@@ -444,5 +444,5 @@ def sparql_command(query, db_path, fmt, params, timeout, limit):
 def serve_command(db_path, metadata, host, port, workers):
     """Serve the knowledge base in Datasette, with the reviewer pages and the SPARQL endpoint."""
     _open(db_path).close()  # a clear message now, rather than an error page per request
-    from .web.asgi import serve  # the web stack is imported only to serve
+    from .serve import serve  # uvicorn is imported only to serve; Datasette only by its workers
     serve(db_path, metadata, host, port, workers)

@@ -17,7 +17,7 @@ RANKS = {
     "graph": 4, "enrich": 4, "convert": 4,
     "rdf": 5, "cite": 5,
     "web": 6,
-    "pipeline": 7,
+    "pipeline": 7, "serve": 7,
     "cli": 8,
     "__main__": 9,
 }

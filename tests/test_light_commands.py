@@ -50,3 +50,12 @@ def test_a_command_that_needs_a_stack_still_gets_it():
     """The check above can fail: `kb enrich --help` shows its cache's default, read from kb.enrich."""
     out, modules = _modules("enrich", "--help")
     assert "data/pubmed-cache.sqlite" in out and "kb.enrich" in _heavy(modules)
+
+
+def test_the_serving_supervisor_imports_no_datasette():
+    """`kb serve`'s supervising process only starts workers; each worker imports Datasette. Were the supervisor
+    to import it too, the first page would wait for the two imports one after the other (~1.3 s each)."""
+    done = subprocess.run([sys.executable, "-c", "import sys, kb.serve; print(' '.join(sys.modules))"],
+                          capture_output=True, text=True, check=True)
+    modules = set(done.stdout.split())
+    assert "uvicorn" in modules and _heavy(modules) == set()
