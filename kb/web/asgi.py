@@ -3,6 +3,7 @@
 """
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -22,4 +23,8 @@ def create_app():
     metadata = yaml.safe_load(Path(os.environ.get("KB_METADATA", "metadata.yml")).read_text(encoding="utf-8"))
     datasette = Datasette([os.environ.get("KB_DB", "build/kb.db")], metadata=metadata, settings=SETTINGS,
                           cors=False)
-    return datasette.app()
+    app = datasette.app()
+    # What is alive now (the imported modules, Datasette, the metadata) lives as long as the worker: kept out of
+    # the collector's reach, a full collection no longer walks it, and a page that triggers one is not held up.
+    gc.freeze()
+    return app
