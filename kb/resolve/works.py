@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from ..text import fold, slug
 
@@ -27,17 +27,20 @@ class _Candidate:
 
 
 class _Candidates:
-    """The works seen so far, blocked by year and then by folded first author, so that a reference is compared
-    only with the works it could match (of its year or of none, by an author near its own), not all of them.
-    The result is what a scan of every work in the order seen would give: the best title score, the first
-    seen among equals."""
+    """The works seen so far, blocked by year, then by folded first author, then by folded title, so that a
+    reference is compared only with the works it could match (of its year or of none, by an author near its own),
+    and with each title once (the first work seen with it: an equal title scores the same, and the first seen
+    wins among equals). The result is what a scan of every work in the order seen would give: the best title
+    score, the first seen among equals. rapidfuzz's process functions score a block's authors, and an author's
+    titles, in one call each."""
 
     def __init__(self):
-        self.by_year: dict[int | None, dict[str, list[tuple[int, _Candidate]]]] = {}
+        self.by_year: dict[int | None, dict[str, dict[str, tuple[int, _Candidate]]]] = {}
         self.seen = 0
 
     def add(self, cand: _Candidate) -> None:
-        self.by_year.setdefault(cand.year, {}).setdefault(cand.author, []).append((self.seen, cand))
+        titles = self.by_year.setdefault(cand.year, {}).setdefault(cand.author, {})
+        titles.setdefault(cand.title, (self.seen, cand))
         self.seen += 1
 
     def match(self, ref: dict) -> tuple[_Candidate, float] | None:
@@ -45,16 +48,18 @@ class _Candidates:
         if len(title.split()) < 4:
             return None  # too short to match on
         author, year = fold(ref["first_author"]), ref["year"]
-        blocks = [authors for cand_year, authors in self.by_year.items()
-                  if not year or not cand_year or cand_year == year]
         best: tuple[int, _Candidate, float] | None = None
-        for authors in blocks:
-            for cand_author, cands in authors.items():
-                if fuzz.ratio(author, cand_author) < AUTHOR_MATCH:
-                    continue
-                for seen, cand in cands:
-                    score = fuzz.token_set_ratio(title, cand.title)
-                    if score >= TITLE_MATCH and (best is None or (score, -seen) > (best[2], -best[0])):
+        for cand_year, authors in self.by_year.items():
+            if year and cand_year and cand_year != year:
+                continue
+            names = list(authors)
+            for _, _, at in process.extract_iter(author, names, scorer=fuzz.ratio, score_cutoff=AUTHOR_MATCH):
+                titles = authors[names[at]]
+                listed = list(titles)
+                for _, score, i in process.extract_iter(title, listed, scorer=fuzz.token_set_ratio,
+                                                        score_cutoff=TITLE_MATCH):
+                    seen, cand = titles[listed[i]]
+                    if best is None or (score, -seen) > (best[2], -best[0]):
                         best = (seen, cand, score)
         return (best[1], best[2]) if best else None
 
