@@ -135,6 +135,7 @@ def compact_row_type(columns: tuple[str, ...], table: str | None = None, shared:
     The values of the `shared` columns are held once however many rows repeat them (a work's title, authors
     and journal, in the reference of every policy citing it), for as long as the type is."""
     known: dict = {}
+    named = frozenset(columns)  # a column looked up by hash, not along the tuple: resolve reads millions
 
     class Row:
         __slots__ = columns
@@ -150,17 +151,17 @@ def compact_row_type(columns: tuple[str, ...], table: str | None = None, shared:
                     setattr(self, column, known.setdefault(value, value))
 
         def __getitem__(self, column: str):
-            if column not in columns:
+            if column not in named:
                 raise KeyError(column)
             return getattr(self, column)
 
         def __setitem__(self, column: str, value) -> None:
-            if column not in columns:
+            if column not in named:
                 raise KeyError(column)
             setattr(self, column, value)
 
         def get(self, column: str, default=None):
-            return getattr(self, column) if column in columns else default
+            return getattr(self, column) if column in named else default
 
         def update(self, **values) -> None:
             for column, value in values.items():
