@@ -1,13 +1,13 @@
 """Scale benchmark: build and serve synthetic corpora of N policies; time the build, start-up, queries and pages.
 
-    .venv/bin/python -m bench.scale [--sizes 50 1000] [--runs 5] [--clients 20] [--seconds 20]
+    .venv/bin/python -m bench.scale [--sizes 50 1000] [--runs 20] [--clients 20] [--seconds 20]
 
 For each size: bench/corpus.py writes N perturbed copies of the seeds into a temporary folder
 (labelled synthetic, never mixed into data/); `kb build` builds it in a subprocess (wall time, peak
 memory of its process tree, database size, the RDF store's triples and size); `kb serve` serves it
 on 127.0.0.1 (start-up time until the first page, and until the first SPARQL answer); then every
-canned query and reviewer page is requested RUNS times in a row (p50/p95 of the whole response, p50
-of its first bytes) and by CLIENTS concurrent clients for SECONDS (p50/p95, errors). Figures are
+canned query and reviewer page, and the last page served of each canned query, is requested RUNS times
+in a row (p50/p95 of the whole response, p50 of its first bytes) and by CLIENTS concurrent clients for SECONDS (p50/p95, errors). Figures are
 one run on this machine.
 """
 from __future__ import annotations
@@ -27,6 +27,7 @@ import httpx
 from bench.corpus import generate
 from kb.curation import load_manifest
 from kb.queries import DEFAULT_QUERIES, load_queries, parameters
+from kb.web.paging import LAST_PAGE
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = [entry.id for entry in load_manifest(ROOT / "data")]
@@ -39,6 +40,12 @@ PAGES = ["/", "/-/reviewer", f"/-/policy/{POLICY}", "/-/indication/renal-cell-ca
          "/kb", "/kb/works", "/kb/policy_references", "/kb/statements",
          "/-/sparql?query=ASK+%7B+%3Fs+%3Fp+%3Fo+%7D", "/-/coverage", "/-/coverage.csv",
          f"/-/compare?a={POLICY}&b=bcbsma-260-syn{SEEDS.index('bcbsma-260'):05d}"]
+
+
+def _deepest_pages() -> list[str]:
+    """The last page served of each canned query without parameters: the most rows skipped (kb/web/paging.py)."""
+    return [f"/kb/{name}?page={LAST_PAGE}" for name, query in load_queries(DEFAULT_QUERIES).items()
+            if not parameters(query["sql"])]
 
 
 def _paths() -> list[str]:
@@ -166,7 +173,7 @@ def _serve(db: Path, folder: Path, args) -> None:
 async def _measure(base: str, args) -> None:
     paths = _paths()
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=httpx.Limits(max_connections=100)) as client:
-        timings = await _sequential(client, paths, args.runs)
+        timings = await _sequential(client, paths + _deepest_pages(), args.runs)
         print(f"  {'page or canned query':70} {'status':>6} {'p50 ms':>8} {'p95 ms':>8} {'1st byte p50':>12}")
         for path, (times, firsts, status) in timings.items():
             print(f"  {path[:70]:70} {status:>6} {statistics.median(times) * 1000:8.0f} "
@@ -179,7 +186,7 @@ async def _measure(base: str, args) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[50, 1000])
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=20)
     args = parser.parse_args()
