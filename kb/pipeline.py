@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import hashlib
 import itertools
 import os
@@ -111,7 +112,7 @@ def build(db_path: Path, data_dir: Path, strict: bool = False, cache_path: Path 
     curation = load_curation(data_dir / "curation")
     bodies = curated_bodies(curation)
     parse_cache = ParseCache(db_path.with_name(db_path.stem + ".parse-cache"), parser_version(bodies, curation.genre))
-    with atomic_database(db_path) as db:
+    with _collection_settled(), atomic_database(db_path) as db:
         create_tables(db)
         with report.stage("parse"):
             quoted = {item.policy for trial in curation.trials for item in trial.sources + trial.results}
@@ -212,6 +213,7 @@ def _read_documents(db: sqlite_utils.Database, data_dir: Path, entries: list, pa
             else:
                 tables[name] += map(_HELD[name], found)
         report.loaded.append(entry.id)
+        _settle()
     db.conn.commit()
     return tables
 
@@ -273,6 +275,24 @@ def _parse(path: Path, source: str) -> tuple[bytes | None, tuple | None]:
     except DocumentError as exc:
         return None, (exc.source, exc.line, exc.message)
     return pickle.dumps(policy, protocol=pickle.HIGHEST_PROTOCOL), None
+
+
+@contextlib.contextmanager
+def _collection_settled() -> Iterator[None]:
+    """A build during which _settle may set live objects aside from the garbage collector; they go back at its end."""
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def _settle() -> None:
+    """Set what is alive now (the rows held so far) aside from the garbage collector's walks: held for the whole
+    build, they were walked by every full collection (1.9 s of the main process's time at 1,000 policies). What the
+    document just read left unreachable is collected first, so only live objects are set aside; that collection
+    walks only what is new since the last document."""
+    gc.collect()
+    gc.freeze()
 
 
 def _return_freed_memory() -> None:

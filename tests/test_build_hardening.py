@@ -263,3 +263,16 @@ def test_review_status_in_the_pages(unreviewed):
     assert "unreviewed: changed since review" in get("/-/indication/renal-cell-carcinoma").text
     rows = get("/kb/coverage.json?_shape=array&review_status=changed+since+review").json()
     assert {row["policy_id"] for row in rows} == {"medmutual-200802"} and len(rows) == 5
+
+
+def test_a_build_leaves_nothing_set_aside_from_the_garbage_collector(scratch_data, tmp_path):
+    """The build sets the rows it holds aside from the collector's walks (pipeline._settle), and gives them back at
+    its end, written or failed: a program that builds and goes on does not keep the corpus out of collection."""
+    import gc
+
+    report = build(tmp_path / "kb.db", scratch_data, cache_path=absent_cache(tmp_path), workers=1)
+    assert report.loaded and gc.get_freeze_count() == 0
+    (scratch_data / "policies" / "empty.txt").write_text("", encoding="utf-8")  # read after the others: an error
+    with pytest.raises(pipeline.BuildError, match="--strict"):
+        build(tmp_path / "kb.db", scratch_data, cache_path=absent_cache(tmp_path), strict=True, workers=1)
+    assert gc.get_freeze_count() == 0
