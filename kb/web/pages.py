@@ -13,6 +13,8 @@ import io
 import re
 from collections import defaultdict
 
+from markupsafe import Markup, escape
+
 from ..cite.csl import csl_item
 from ..cite.formats import STYLES, formatted
 from ..store.designs import ORDER
@@ -376,6 +378,13 @@ def compare(kb: KnowledgeBase, a: str, b: str, policies: list[dict]) -> dict:
             "shared": [w for k, w in works_a.items() if k in works_b],
             "only_a": [w for k, w in works_a.items() if k not in works_b],
             "only_b": [w for k, w in works_b.items() if k not in works_a]}
+
+
+def policy_options(policies: list[dict], selected: str) -> Markup:
+    """The compare form's options, one per policy, as the template wrote them: rendered here, since the template's
+    two loops over every policy were most of the page's time (20,000 iterations at 10,000 policies)."""
+    return Markup("".join(f'<option value="{escape(p["id"])}"{" selected" if p["id"] == selected else ""}>'
+                          f'{escape(p["id"])} — {escape(p["issuer"])}</option>' for p in policies))
 
 
 def _position_text(s: dict) -> str:

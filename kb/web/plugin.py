@@ -324,7 +324,9 @@ async def compare_page(datasette, request):
     """Two policies side by side (/-/compare?a=&b=); the form to choose them when either is missing."""
     a, b = request.args.get("a", ""), request.args.get("b", "")
     policies = await _read(datasette, lambda kb: kb.policies())
-    context, status = {"policies": policies, "a_id": a, "b_id": b, "error": None, "compared": None}, 200
+    context = {"options_a": pages.policy_options(policies, a), "options_b": pages.policy_options(policies, b),
+               "error": None, "compared": None}
+    status = 200
     if a and b:
         try:
             context["compared"] = await _read(datasette, lambda kb: pages.compare(kb, a, b, policies))
