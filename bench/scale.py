@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import socket
 import statistics
 import subprocess
@@ -57,8 +58,10 @@ def _paths() -> list[str]:
 
 
 def _percentile(values: list[float], fraction: float) -> float:
+    """The nearest-rank percentile: the value at rank ceil(fraction * n) of n, smallest first (of 20, p95 is the
+    19th, not the slowest)."""
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
 
 
 def _tree_rss(pid: int) -> int:
