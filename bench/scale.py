@@ -7,8 +7,8 @@ For each size: bench/corpus.py writes N perturbed copies of the seeds into a tem
 memory of its process tree, database size, the RDF store's triples and size); `kb serve` serves it
 on 127.0.0.1 (start-up time until the first page, and until the first SPARQL answer); then every
 canned query and reviewer page, and the last page served of each canned query, is requested RUNS times
-in a row (p50/p95 of the whole response, p50 of its first bytes) and by CLIENTS concurrent clients for SECONDS (p50/p95, errors). Figures are
-one run on this machine.
+in a row (p50/p95 of the whole response, p50 of its first bytes), and all but those last pages by CLIENTS
+concurrent clients for SECONDS (p50/p95, errors). Figures are one run on this machine.
 """
 from __future__ import annotations
 

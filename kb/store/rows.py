@@ -7,7 +7,7 @@ from ..ingest.document import Span
 from ..ingest.records import Policy
 from ..curation import PolicyEntry
 from .manifest import review_status
-from .schema import TABLES
+from .schema import TABLES, columns_disagree
 
 
 def _span(span: Span | None) -> dict:
@@ -142,7 +142,7 @@ def compact_row_type(columns: tuple[str, ...], table: str | None = None, shared:
 
         def __init__(self, row: dict):
             if table is not None and (len(row) != len(columns) or not all(c in row for c in columns)):
-                raise ValueError(f"{table}: row columns {sorted(set(row) ^ set(columns))} disagree with the schema")
+                raise columns_disagree(table, row, columns)
             for column in columns:
                 setattr(self, column, row[column])
             for column in shared:

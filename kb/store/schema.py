@@ -36,6 +36,11 @@ class Table:
         return {name: types[kind] for name, kind in (c.split(":") for c in self.columns.split())}
 
 
+
+def columns_disagree(table: str, row, columns) -> ValueError:
+    """The error for a row (a dict, or a held row) whose columns are not its table's: the ones that differ."""
+    return ValueError(f"{table}: row columns {sorted(set(row) ^ set(columns))} disagree with the schema")
+
 TABLES: dict[str, Table] = {
     "guideline_bodies": Table("id", "id:str name:str"),
     "policies": Table("id", "id:str title:str number:str bcbsa_reference:str issuer:str issuer_evidence:str "

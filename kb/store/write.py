@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 import sqlite_utils
 
-from .schema import TABLES, VIEWS
+from .schema import TABLES, VIEWS, columns_disagree
 
 
 def create_tables(db: sqlite_utils.Database) -> None:
@@ -33,7 +33,7 @@ def insert_rows(db: sqlite_utils.Database, name: str, rows: Iterable[dict]) -> N
             except KeyError:
                 picked = None
             if picked is None:
-                raise ValueError(f"{name}: row columns {sorted(set(row) ^ set(columns))} disagree with the schema")
+                raise columns_disagree(name, row, columns)
             yield picked
 
     db.conn.executemany(f"insert into [{name}] ({', '.join(f'[{c}]' for c in columns)}) "
